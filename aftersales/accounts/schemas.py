@@ -1,0 +1,47 @@
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str = ""
+    language: str = ""
+    roles: list[str]
+    permissions: list[str]
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    days: int | None = Field(365, ge=1, le=3650)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    lookup: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="Shown once; store it now.")
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    is_active: bool
+    employee_no: str | None = Field(None, alias="profile.employee_no")
+    display_name: str | None = Field(None, alias="profile.display_name")
+    department: str | None = Field(None, alias="profile.department.code")
+    hire_date: date | None = Field(None, alias="profile.hire_date")
+    proficient_since: date | None = Field(None, alias="profile.proficient_since")
+    roles: list[str]
+
+    @staticmethod
+    def resolve_roles(obj):
+        return sorted(g.name for g in obj.groups.all())

@@ -1,0 +1,62 @@
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, Prefetch, Q
+
+from aftersales.accounts.models import Delegation, StaffProfile
+
+
+def delegated_roles(user, day: date) -> set[str]:
+    """Roles the user holds on ``day`` by an active delegation from someone who
+    holds them."""
+    rows = Delegation.objects.filter(
+        delegate=user, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+    ).filter(delegator__groups__name=F("role"), delegator__is_active=True).values_list("role", flat=True)
+    return set(rows)
+
+
+def user_roles(user) -> list[str]:
+    return sorted(g.name for g in user.groups.all())
+
+
+def staff_list(*, q: str = "", department: int | None = None, role: str = ""):
+    User = get_user_model()
+    users = User.objects.select_related("profile__department").prefetch_related("groups").order_by(
+        "profile__employee_no", "username"
+    )
+    if q:
+        users = users.filter(
+            Q(username__icontains=q) | Q(profile__display_name__icontains=q) | Q(profile__employee_no__icontains=q)
+        )
+    if department:
+        users = users.filter(profile__department_id=department)
+    if role:
+        users = users.filter(groups__name=role)
+    return users
+
+
+def staff_detail(user_id: int):
+    User = get_user_model()
+    return (
+        User.objects.select_related("profile__department")
+        .prefetch_related(
+            "groups",
+            Prefetch(
+                "delegations_received",
+                queryset=Delegation.objects.select_related("delegator__profile"),
+            ),
+            Prefetch(
+                "delegations_given",
+                queryset=Delegation.objects.select_related("delegate__profile"),
+            ),
+        )
+        .get(pk=user_id)
+    )
+
+
+def role_changes_for(user, limit: int = 50):
+    return user.role_changes.select_related("by")[:limit]
+
+
+def profile_of(user) -> StaffProfile | None:
+    return getattr(user, "profile", None)

@@ -1,0 +1,26 @@
+"""The ``aftersales`` command: every management command, with --help on each.
+
+    aftersales serve [--prod]   web server and background worker
+    aftersales worker           the background worker alone
+    aftersales seed --demo      a small demo department
+    aftersales help             every command
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.config.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "aftersales"
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        # A bad setting: say which, without a stack trace.
+        print(f"aftersales: configuration error: {exc}", file=sys.stderr)
+        return 78  # EX_CONFIG
+    return 0

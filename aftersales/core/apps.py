@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "aftersales.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self):
+        # Roles are groups whose permissions are kept in code (core.roles); they
+        # are synced after every migrate, the one moment permission rows exist.
+        # This is set-up wiring, not a domain side effect, so the no-signals rule
+        # does not apply.
+        from aftersales.core.roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="aftersales.sync_roles")

@@ -1,0 +1,100 @@
+"""The regulation's roles, as Django groups with permissions.
+
+The role list and what each role may do are kept here, in code, so a review of
+"who may approve a policy" reads one table. ``sync_roles`` makes the groups
+match it after every migrate. Later issues add their permissions to the table.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # Names follow the glossary in regulation.md.
+    SERVICE_WORKER = "service_worker", _("service worker")
+    AFTERSALES_SPECIALIST = "aftersales_specialist", _("after-sales service specialist")
+    QUALITY_SPECIALIST = "quality_specialist", _("service quality specialist")
+    CS_MANAGER = "cs_manager", _("customer service manager")
+    AFTERSALES_MANAGER = "aftersales_manager", _("after-sales department manager")
+    DEPARTMENT_MANAGER = "department_manager", _("department manager")
+    GENERAL_MANAGER = "general_manager", _("general manager")
+    COMMITTEE_MEMBER = "committee_member", _("evaluation committee member")
+    INSPECTION_GROUP_MEMBER = "inspection_group_member", _("inspection leading group member")
+    ADMINISTRATOR = "administrator", _("system administrator")
+
+
+STAFF_READ = {
+    "customers.view_customer",
+    "policy.view_policyversion",
+    "accounts.view_staffprofile",
+}
+CUSTOMER_CARE = {"customers.add_customer", "customers.change_customer"}
+OUTBOX = {"notifications.view_message", "notifications.handle_offline_message"}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.SERVICE_WORKER: STAFF_READ | CUSTOMER_CARE,
+    Role.AFTERSALES_SPECIALIST: STAFF_READ | CUSTOMER_CARE | OUTBOX,
+    Role.QUALITY_SPECIALIST: STAFF_READ | CUSTOMER_CARE | OUTBOX,
+    Role.CS_MANAGER: STAFF_READ
+    | CUSTOMER_CARE
+    | OUTBOX
+    | {"customers.anonymize_customer", "notifications.retry_message"},
+    Role.AFTERSALES_MANAGER: STAFF_READ
+    | CUSTOMER_CARE
+    | OUTBOX
+    | {
+        "customers.anonymize_customer",
+        "notifications.retry_message",
+        "policy.change_policyversion",
+        "accounts.add_delegation",
+    },
+    Role.DEPARTMENT_MANAGER: STAFF_READ | {"accounts.add_delegation"},
+    # Q3 / Q14 / I3: the general manager approves the regulation's numbers.
+    Role.GENERAL_MANAGER: STAFF_READ
+    | {"policy.approve_policyversion", "policy.change_policyversion", "accounts.add_delegation"},
+    Role.COMMITTEE_MEMBER: STAFF_READ,
+    Role.INSPECTION_GROUP_MEMBER: STAFF_READ,
+    Role.ADMINISTRATOR: STAFF_READ
+    | OUTBOX
+    | {"accounts.manage_staff", "notifications.retry_message", "customers.anonymize_customer"},
+}
+
+# Roles a delegation may hand on for a period: the managing ones.
+DELEGABLE_ROLES = (
+    Role.CS_MANAGER,
+    Role.AFTERSALES_MANAGER,
+    Role.DEPARTMENT_MANAGER,
+    Role.GENERAL_MANAGER,
+)
+
+
+def sync_roles(*, using: str = "default") -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    found = {
+        f"{app}.{code}": pk
+        for pk, app, code in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise RuntimeError(f"Roles name permissions that do not exist: {', '.join(missing)}")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=str(role.value))
+        group.permissions.set([found[p] for p in perms])
+
+
+def sync_roles_after_migrate(sender, app_config=None, using="default", **kwargs):
+    # post_migrate fires once per app; act once, on the last of ours.
+    from django.apps import apps
+
+    if app_config is not None and app_config.label != _last_app_label(apps):
+        return
+    sync_roles(using=using)
+
+
+def _last_app_label(apps) -> str:
+    labels = [c.label for c in apps.get_app_configs() if c.name.startswith("aftersales.")]
+    return labels[-1]

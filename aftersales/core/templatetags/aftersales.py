@@ -1,0 +1,44 @@
+from django import template
+from django.utils.translation import get_language
+
+from aftersales.core.articles import ARTICLES
+from aftersales.core.permissions import can as _can
+
+register = template.Library()
+
+
+@register.inclusion_tag("core/partials/articles.html")
+def cite(*ids):
+    """Help text naming the regulation's articles a page serves."""
+    return {"articles": [(i, ARTICLES.get(i, "")) for i in ids]}
+
+
+@register.simple_tag(takes_context=True)
+def can(context, perm, obj=None):
+    return _can(context["request"].user, perm, obj)
+
+
+@register.filter
+def localized_name(obj):
+    """Pick the English name of a bilingual record when English is active."""
+    if (get_language() or "").startswith("en") and getattr(obj, "name_en", ""):
+        return obj.name_en
+    return obj.name
+
+
+@register.inclusion_tag("core/partials/history.html")
+def history(record):
+    """The record's audit trail: who changed what, when (simple-history)."""
+    from aftersales.core.history import history_rows
+
+    return {"rows": history_rows(record)}
+
+
+@register.filter
+def role_label(code):
+    from aftersales.core.roles import Role
+
+    try:
+        return Role(code).label
+    except ValueError:
+        return code

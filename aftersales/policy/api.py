@@ -1,0 +1,58 @@
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Router
+from ninja.pagination import paginate
+
+from aftersales.core.api import CursorPagination, ErrorEnvelope
+from aftersales.core.permissions import require
+from aftersales.policy import services
+from aftersales.policy.models import PolicyVersion
+from aftersales.policy.schemas import PolicyApproveIn, PolicyDraftIn, PolicyOut
+
+router = Router(tags=["policy"])
+ERRORS = {400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 422: ErrorEnvelope}
+
+
+@router.get("/versions", response=list[PolicyOut])
+@paginate(CursorPagination)
+def version_list(request):
+    require(request.auth, "policy.view_policyversion")
+    return PolicyVersion.objects.select_related("approved_by")
+
+
+@router.get("/in-force", response={200: PolicyOut, **ERRORS})
+def in_force(request, on: date | None = None):
+    """The policy in force on a date (today by default)."""
+    require(request.auth, "policy.view_policyversion")
+    return services.policy_in_force(on)
+
+
+@router.get("/versions/{number}", response={200: PolicyOut, **ERRORS})
+def version_get(request, number: int):
+    require(request.auth, "policy.view_policyversion")
+    return get_object_or_404(PolicyVersion.objects.select_related("approved_by"), number=number)
+
+
+@router.post("/drafts", response={201: PolicyOut, **ERRORS})
+def draft_create(request):
+    require(request.auth, "policy.change_policyversion")
+    return 201, services.policy_draft_create(by=request.auth)
+
+
+@router.put("/versions/{number}", response={200: PolicyOut, **ERRORS})
+def draft_update(request, number: int, payload: PolicyDraftIn):
+    require(request.auth, "policy.change_policyversion")
+    version = get_object_or_404(PolicyVersion, number=number)
+    return services.policy_draft_update(
+        version=version, by=request.auth, values=payload.values, note=payload.note, seen_version=payload.seen_version
+    )
+
+
+@router.post("/versions/{number}/approve", response={200: PolicyOut, **ERRORS})
+def approve(request, number: int, payload: PolicyApproveIn):
+    require(request.auth, "policy.approve_policyversion")
+    version = get_object_or_404(PolicyVersion, number=number)
+    return services.policy_approve(
+        version=version, by=request.auth, effective_from=payload.effective_from, seen_version=payload.seen_version
+    )

@@ -1,0 +1,26 @@
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class PolicyOut(Schema):
+    number: int
+    status: str
+    values: dict[str, Any]
+    note: str
+    effective_from: date | None
+    approved_at: datetime | None
+    approved_by: str | None = Field(None, alias="approved_by.username")
+    version: int
+
+
+class PolicyDraftIn(Schema):
+    values: dict[str, Any]
+    note: str = Field(..., min_length=1, max_length=2000)
+    seen_version: int | None = None
+
+
+class PolicyApproveIn(Schema):
+    effective_from: date
+    seen_version: int | None = None

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages some tests need, only those missing, only as root on Debian.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "sysdeps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "sysdeps: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})." >&2
+  echo "sysdeps: tests that need them will skip (and fail under CI=true)." >&2
+fi
