@@ -31,7 +31,8 @@ setup: $(VENV)/.installed $(FONT_DST)/.installed messages
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
-	$(BIN)/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
+	$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install -q --python $(PY) --no-deps -r requirements.lock
 	$(BIN)/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@

@@ -18,9 +18,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "aftersales"
     try:
+        # Load settings before Django's command runner does: it swallows a
+        # settings error for `help` and `--help` and lists only its own commands.
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 - reading it loads the settings module
         execute_from_command_line(argv)
     except ImproperlyConfigured as exc:
         # A bad setting: say which, without a stack trace.
         print(f"aftersales: configuration error: {exc}", file=sys.stderr)
         return 78  # EX_CONFIG
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

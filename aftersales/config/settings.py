@@ -287,6 +287,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "huey": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
 
