@@ -19,7 +19,7 @@ help:
 
 run: setup
 	$(BIN)/aftersales seed --demo --if-empty
-	$(BIN)/aftersales serve
+	$(BIN)/aftersales serve --mailsink
 
 test: setup sysdeps
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -46,9 +46,10 @@ $(FONT_DST)/.installed: node_modules/.package-lock.json
 	cp node_modules/@fontsource/noto-sans-sc/LICENSE $(FONT_DST)/LICENSE 2>/dev/null || true
 	@touch $@
 
-# Compiled on every set-up, so translations are never stale.
+# Compiled on every set-up, so translations are never stale (pure Python:
+# a newcomer's machine need not have gettext's msgfmt).
 messages: $(VENV)/.installed
-	cd aftersales && ../$(BIN)/django-admin compilemessages -v 0 --ignore=.venv
+	$(BIN)/aftersales compiletranslations
 
 makemessages: $(VENV)/.installed
 	cd aftersales && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --add-location=file -i 'static/*' -i 'tests/*'

@@ -21,12 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "0")) or (os.cpu_count() or 1) * 2 + 1, help="gunicorn worker processes (with --prod)")
         parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (with --prod)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--mailsink",
+            action="store_true",
+            help="also run a local SMTP server that saves outgoing mail to var/mail/ (development only)",
+        )
 
-    def handle(self, *args, bind, prod, workers, threads, no_worker, **options):
+    def handle(self, *args, bind, prod, workers, threads, no_worker, mailsink=False, **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
         exe = [sys.executable, "-m", "aftersales.cli"]
         if prod:
+            # WhiteNoise serves hashed, compressed copies; make sure they exist.
+            subprocess.run([*exe, "collectstatic", "--no-input", "-v", "0"], check=True)
             web = [
                 sys.executable, "-m", "gunicorn", "aftersales.config.wsgi:application",
                 "--bind", bind, "--workers", str(workers), "--threads", str(threads),
@@ -34,37 +41,51 @@ class Command(BaseCommand):
             ]
         else:
             web = [*exe, "runserver", bind, "--noreload"]
-        procs = {"web": subprocess.Popen(web)}
+        # The handler only raises a flag; the loop below does the stopping. Set
+        # before any child starts, so an early Ctrl-C cannot orphan one.
+        stopping = False
+
+        def request_stop(signum=None, frame=None):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        procs = {}
+        if mailsink:
+            procs["mailsink"] = subprocess.Popen([*exe, "mailsink"])
+        procs["web"] = subprocess.Popen(web)
         if not no_worker:
             procs["worker"] = subprocess.Popen([*exe, "worker"])
         self.stdout.write(f"Aftersales on http://{bind}/ ({'gunicorn' if prod else 'development server'}"
                           f"{'' if no_worker else ' + worker'}); Ctrl-C stops.")
 
-        stopping = False
-
-        def stop(signum=None, frame=None):
-            nonlocal stopping
-            if stopping:
-                return
-            stopping = True
-            for proc in procs.values():
-                if proc.poll() is None:
-                    # SIGTERM even on Ctrl-C: a child started in the background
-                    # may ignore SIGINT, and both servers stop cleanly on SIGTERM.
-                    proc.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         # When either process ends, stop the other: a web server without its
         # worker would quietly queue mail that never goes.
         while not stopping and all(p.poll() is None for p in procs.values()):
             time.sleep(0.2)
-        stop(signal.SIGTERM)
+        # A child that ended before anyone asked is a failure (a port in use, a
+        # crash), and so is one that had to be killed: either exits non-zero.
+        died = [] if stopping else [name for name, p in procs.items() if p.poll() is not None]
+        for name, proc in procs.items():
+            if proc.poll() is None:
+                # Not SIGINT for the web server, even on Ctrl-C: a child started in
+                # the background ignores it, and both servers stop cleanly on
+                # SIGTERM. The huey worker sets its own SIGINT handler, and SIGINT
+                # lets it finish the tasks it is running (SIGTERM abandons them).
+                proc.send_signal(signal.SIGINT if name == "worker" else signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for proc in procs.values():
+        killed = []
+        for name, proc in procs.items():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+                killed.append(name)
         codes = {name: p.returncode for name, p in procs.items()}
         self.stdout.write(f"Stopped ({', '.join(f'{k} {v}' for k, v in codes.items())}).")
+        if died:
+            raise CommandError(f"{', '.join(died)} stopped by itself (exit {', '.join(str(codes[n]) for n in died)}).")
+        if killed:
+            raise CommandError(f"{', '.join(killed)} did not stop within 15 s and was killed.")
