@@ -201,6 +201,8 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not BENCHMARK_RELAXED)
+    # A load balancer probes the backend over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
@@ -286,7 +288,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "huey": {"level": "INFO"},
+        # Handled here, so run_huey does not add a plain-text handler of its own
+        # (every worker line would be written twice).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }
@@ -299,3 +303,22 @@ NINJA_PAGINATION_PER_PAGE = 25
 COMPANY_NAME = env_str("COMPANY_NAME", "")
 APP_TITLE = _("Aftersales")
 CSRF_FAILURE_VIEW = "aftersales.core.views.csrf_failure"
+
+# --- Outbox (aftersales.notifications) ---------------------------------------
+# How patiently email notices are retried. A failed attempt waits
+# base * factor^(n-1) seconds, capped (defaults 1, 5, 25, 125 min, then 6 h);
+# after OUTBOX_MAX_ATTEMPTS attempts the message is failed and shows as "not told".
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 60, minimum=1)
+OUTBOX_BACKOFF_FACTOR = env_int("OUTBOX_BACKOFF_FACTOR", 5, minimum=1, maximum=100)
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, minimum=1)
+# A message still "sending" this long after its attempt started counts as
+# interrupted (the worker died) and is tried once more, under the same Message-ID.
+OUTBOX_STUCK_SECONDS = env_int("OUTBOX_STUCK_SECONDS", max(300, 4 * EMAIL_TIMEOUT), minimum=60)
+if OUTBOX_STUCK_SECONDS <= 3 * EMAIL_TIMEOUT:
+    # Shorter, and a slow but live send would be started again beside itself.
+    raise ImproperlyConfigured(
+        f"OUTBOX_STUCK_SECONDS={OUTBOX_STUCK_SECONDS} must be more than three times SMTP_TIMEOUT={EMAIL_TIMEOUT}."
+    )
+# At most this many messages per run of the every-minute sweep.
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 50, minimum=1)

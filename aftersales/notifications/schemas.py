@@ -1,0 +1,83 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class RelatedOut(Schema):
+    type: str
+    id: int
+
+
+class MessageOut(Schema):
+    id: int
+    channel: str
+    status: str
+    language: str
+    template: str
+    subject: str
+    customer_id: int | None
+    user_id: int | None
+    recipient_name: str
+    address: str
+    related: RelatedOut | None = None
+    attempts: int
+    max_attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    bounced_at: datetime | None
+    message_id: str
+    created_at: datetime
+    created_by_id: int | None
+    handled_at: datetime | None
+    handled_by_id: int | None
+    handled_note: str
+    version: int
+
+    @staticmethod
+    def resolve_related(obj):
+        if not obj.related_type_id:
+            return None
+        return {
+            "type": f"{obj.related_type.app_label}.{obj.related_type.model}",
+            "id": obj.related_id,
+        }
+
+
+class AttemptOut(Schema):
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    error: str
+    smtp_response: str
+
+
+class EventOut(Schema):
+    at: datetime
+    old_status: str
+    new_status: str
+    by_id: int | None
+    note: str
+
+
+class MessageDetailOut(MessageOut):
+    body: str
+    delivery_attempts: list[AttemptOut]
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_delivery_attempts(obj):
+        return list(obj.delivery_attempts.all())
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.all())
+
+
+class HandledIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
