@@ -26,7 +26,6 @@ test: setup sysdeps
 
 setup: $(VENV)/.installed $(FONT_DST)/.installed messages
 	$(BIN)/aftersales migrate --no-input -v 0
-	$(BIN)/aftersales bootstrap
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         # A bad setting: say which, without a stack trace.
         print(f"aftersales: configuration error: {exc}", file=sys.stderr)
         return 78  # EX_CONFIG
+    except KeyboardInterrupt:
+        # Ctrl-C is how a person stops a command: no stack trace for it.
+        return 130
     return 0
 
 

@@ -2,8 +2,10 @@
 # Installs the Debian packages some tests need, only those missing, only as root on Debian.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+# The browser tests launch exactly /usr/bin/chromium (Debian's), not any chromium on PATH.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# dovecot lives in /usr/sbin, which a non-root PATH often leaves out.
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 [ ${#need[@]} -eq 0 ] && exit 0

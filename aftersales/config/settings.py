@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between a laptop and a
 production server comes from the environment (see docs/configuration.md)."""
 
+import os
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -123,7 +124,8 @@ except ValueError as exc:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     # Tests run against a real SQLite file too, not an in-memory database.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run, so two runs side by side never share a database.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     _db["OPTIONS"] = {
         # WAL lets readers work beside the one writer; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue on the busy timeout instead of failing.

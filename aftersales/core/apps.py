@@ -10,9 +10,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Roles are groups whose permissions are kept in code (core.roles); they
-        # are synced after every migrate, the one moment permission rows exist.
-        # This is set-up wiring, not a domain side effect, so the no-signals rule
-        # does not apply.
-        from aftersales.core.roles import sync_roles_after_migrate
+        # are synced after every migrate, the one moment permission rows exist,
+        # and policy version 1 is installed on a new database. post_migrate also
+        # follows the flush of a transactional test, so both survive it. This is
+        # set-up wiring, not a domain side effect, so the no-signals rule does
+        # not apply.
+        from aftersales.core.roles import install_defaults_after_migrate
 
-        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="aftersales.sync_roles")
+        post_migrate.connect(install_defaults_after_migrate, dispatch_uid="aftersales.install_defaults")

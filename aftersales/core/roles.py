@@ -86,13 +86,18 @@ def sync_roles(*, using: str = "default") -> None:
         group.permissions.set([found[p] for p in perms])
 
 
-def sync_roles_after_migrate(sender, app_config=None, using="default", **kwargs):
-    # post_migrate fires once per app; act once, on the last of ours.
+def install_defaults_after_migrate(sender, app_config=None, using="default", **kwargs):
+    """After every migrate (and every test flush): the roles as groups, and
+    policy version 1 with the regulation's defaults if no policy exists yet."""
     from django.apps import apps
 
+    # post_migrate fires once per app; act once, on the last of ours.
     if app_config is not None and app_config.label != _last_app_label(apps):
         return
     sync_roles(using=using)
+    from aftersales.policy.services import policy_install_defaults
+
+    policy_install_defaults()
 
 
 def _last_app_label(apps) -> str:

@@ -1,12 +1,16 @@
 """Serve the web UI and the API, and run the background worker beside it."""
 
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from aftersales.config.env import env_int
 
 
 class Command(BaseCommand):
@@ -18,7 +22,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("AFTERSALES_BIND", "127.0.0.1:8000"), help="host:port (default 127.0.0.1:8000)")
         parser.add_argument("--prod", action="store_true", help="production server (gunicorn) instead of Django's development server")
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "0")) or (os.cpu_count() or 1) * 2 + 1, help="gunicorn worker processes (with --prod)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=env_int("WEB_CONCURRENCY", 0, minimum=0) or (os.cpu_count() or 1) * 2 + 1,
+            help="gunicorn worker processes (with --prod; default WEB_CONCURRENCY or 2 × cores + 1)",
+        )
         parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (with --prod)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
         parser.add_argument(
@@ -33,11 +42,15 @@ class Command(BaseCommand):
         exe = [sys.executable, "-m", "aftersales.cli"]
         if prod:
             # WhiteNoise serves hashed, compressed copies; make sure they exist.
-            subprocess.run([*exe, "collectstatic", "--no-input", "-v", "0"], check=True)
+            if subprocess.run([*exe, "collectstatic", "--no-input", "-v", "0"]).returncode != 0:
+                raise CommandError("collectstatic failed (see above); not starting.")
             web = [
                 sys.executable, "-m", "gunicorn", "aftersales.config.wsgi:application",
                 "--bind", bind, "--workers", str(workers), "--threads", str(threads),
                 "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
+                # gunicorn's default control socket is one per user; two servers
+                # on one machine (a benchmark beside `make run`) would share it.
+                "--control-socket", str(Path(settings.VAR_DIR) / f"gunicorn-{os.getpid()}.ctl"),
             ]
         else:
             web = [*exe, "runserver", bind, "--noreload"]
@@ -51,12 +64,16 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
+        # Each child in a process group of its own: a Ctrl-C in the terminal
+        # reaches only this process, which passes one signal on. Reaching the
+        # children too, it made two, and the worker's second SIGINT cuts its
+        # graceful shutdown short.
         procs = {}
         if mailsink:
-            procs["mailsink"] = subprocess.Popen([*exe, "mailsink"])
-        procs["web"] = subprocess.Popen(web)
+            procs["mailsink"] = subprocess.Popen([*exe, "mailsink"], process_group=0)
+        procs["web"] = subprocess.Popen(web, process_group=0)
         if not no_worker:
-            procs["worker"] = subprocess.Popen([*exe, "worker"])
+            procs["worker"] = subprocess.Popen([*exe, "worker"], process_group=0)
         self.stdout.write(f"Aftersales on http://{bind}/ ({'gunicorn' if prod else 'development server'}"
                           f"{'' if no_worker else ' + worker'}); Ctrl-C stops.")
 
