@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from aftersales.accounts import selectors, services
@@ -33,7 +33,7 @@ def token_list(request):
 @router.post("/tokens", response={201: TokenCreatedOut, 400: ErrorEnvelope, 422: ErrorEnvelope})
 def token_create(request, payload: TokenIn):
     token, raw = services.api_token_create(user=request.auth, name=payload.name, days=payload.days)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).model_dump(), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, 404: ErrorEnvelope})

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from aftersales.core.models import BaseModel
+from aftersales.core.errors import DomainError
+from aftersales.core.models import BaseModel, KeptQuerySet
 from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 
@@ -41,7 +42,11 @@ class Department(BaseModel):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         constraints = [
-            models.UniqueConstraint(fields=["is_aftersales"], condition=Q(is_aftersales=True), name="one_aftersales_dept")
+            models.UniqueConstraint(
+                fields=["is_aftersales"],
+                condition=Q(is_aftersales=True),
+                name="one_aftersales_dept",
+            )
         ]
 
     def __str__(self):
@@ -49,7 +54,9 @@ class Department(BaseModel):
 
 
 class StaffProfile(BaseModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile"
+    )
     employee_no = models.CharField(_("employee number"), max_length=32, unique=True)
     display_name = models.CharField(_("name"), max_length=100)
     department = models.ForeignKey(
@@ -73,7 +80,8 @@ class StaffProfile(BaseModel):
         permissions = [("manage_staff", _("Can manage staff and their roles"))]
         constraints = [
             models.CheckConstraint(
-                condition=Q(proficient_since__isnull=True) | Q(proficient_since__gte=models.F("hire_date")),
+                condition=Q(proficient_since__isnull=True)
+                | Q(proficient_since__gte=models.F("hire_date")),
                 name="proficient_after_hire",
             )
         ]
@@ -92,26 +100,50 @@ class RoleChange(models.Model):
         GRANTED = "granted", _("granted")
         REVOKED = "revoked", _("revoked")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes"
+    )
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes_made", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="role_changes_made",
+        null=True,
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("role change")
         verbose_name_plural = _("role changes")
 
+    def __str__(self):
+        return f"{self.user} · {self.role} · {self.action}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: a wrong entry is answered by a new grant or revoke, never rewritten.
+        if not self._state.adding:
+            raise DomainError(
+                "records_kept", _("Records kept by the regulation cannot be deleted.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
+
 
 class Delegation(BaseModel):
     """A manager names a delegate who holds one of their roles for a period."""
 
     delegator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("delegator"), on_delete=models.PROTECT, related_name="delegations_given"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delegator"),
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
     )
     delegate = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -119,12 +151,17 @@ class Delegation(BaseModel):
         on_delete=models.PROTECT,
         related_name="delegations_received",
     )
-    role = models.CharField(_("role"), max_length=40, choices=[(r.value, r.label) for r in DELEGABLE_ROLES])
+    role = models.CharField(
+        _("role"), max_length=40, choices=[(r.value, r.label) for r in DELEGABLE_ROLES]
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     reason = models.CharField(_("reason"), max_length=300)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -138,8 +175,12 @@ class Delegation(BaseModel):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_period_valid"),
-            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"
+            ),
         ]
 
     def __str__(self):
@@ -154,7 +195,9 @@ class ApiToken(models.Model):
 
     PREFIX = "as_"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     lookup = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)

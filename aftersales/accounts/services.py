@@ -15,7 +15,15 @@ from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 User = get_user_model()
 
-PROFILE_FIELDS = ("display_name", "department", "position", "hire_date", "proficient_since", "language", "phone")
+PROFILE_FIELDS = (
+    "display_name",
+    "department",
+    "position",
+    "hire_date",
+    "proficient_since",
+    "language",
+    "phone",
+)
 
 
 @transaction.atomic
@@ -36,13 +44,21 @@ def staff_create(
     roles: list[str] = (),
 ) -> User:
     if User.objects.filter(username__iexact=username).exists():
-        raise DomainError("username_taken", _("This user name is already taken."), fields={"username": _("Taken.")})
+        raise DomainError(
+            "username_taken",
+            _("This user name is already taken."),
+            fields={"username": _("Taken.")},
+        )
     if StaffProfile.objects.filter(employee_no=employee_no).exists():
         raise DomainError(
-            "employee_no_taken", _("This employee number is already used."), fields={"employee_no": _("Taken.")}
+            "employee_no_taken",
+            _("This employee number is already used."),
+            fields={"employee_no": _("Taken.")},
         )
     _check_proficiency(hire_date, proficient_since)
-    user = User.objects.create_user(username=username, password=password, email=email.strip().lower())
+    user = User.objects.create_user(
+        username=username, password=password, email=email.strip().lower()
+    )
     StaffProfile.objects.create(
         user=user,
         employee_no=employee_no,
@@ -59,11 +75,15 @@ def staff_create(
 
 
 @transaction.atomic
-def staff_update(*, user, by, seen_version: int | None = None, email: str | None = None, **changes) -> StaffProfile:
+def staff_update(
+    *, user, by, seen_version: int | None = None, email: str | None = None, **changes
+) -> StaffProfile:
     profile = StaffProfile.objects.select_for_update().get(user=user)
     if seen_version is not None and profile.version != seen_version:
         raise DomainError(
-            "changed", _("Someone else changed this profile first; reload it and try again."), status=409
+            "changed",
+            _("Someone else changed this profile first; reload it and try again."),
+            status=409,
         )
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
@@ -71,7 +91,6 @@ def staff_update(*, user, by, seen_version: int | None = None, email: str | None
     for key, value in changes.items():
         setattr(profile, key, value)
     _check_proficiency(profile.hire_date, profile.proficient_since)
-    profile._change_reason = f"by {by.pk}" if by else ""
     profile.save()
     if email is not None and email.strip().lower() != user.email:
         user.email = email.strip().lower()
@@ -104,38 +123,69 @@ def roles_set(*, user, roles, by, note: str = "") -> None:
     wanted = set(roles)
     bad = wanted - valid
     if bad:
-        raise DomainError("unknown_role", _("Unknown role: %(role)s") % {"role": ", ".join(sorted(bad))})
-    if by == user and Role.ADMINISTRATOR in {g.name for g in user.groups.all()} and Role.ADMINISTRATOR not in wanted:
+        raise DomainError(
+            "unknown_role", _("Unknown role: %(role)s") % {"role": ", ".join(sorted(bad))}
+        )
+    if (
+        by == user
+        and Role.ADMINISTRATOR in {g.name for g in user.groups.all()}
+        and Role.ADMINISTRATOR not in wanted
+    ):
         raise DomainError("self_lockout", _("You cannot remove your own administrator role."))
     current = set(user.groups.values_list("name", flat=True)) & valid
     for role in sorted(wanted - current):
         user.groups.add(Group.objects.get(name=role))
-        RoleChange.objects.create(user=user, role=role, action=RoleChange.Action.GRANTED, by=by, note=note)
+        RoleChange.objects.create(
+            user=user, role=role, action=RoleChange.Action.GRANTED, by=by, note=note
+        )
     for role in sorted(current - wanted):
         user.groups.remove(Group.objects.get(name=role))
-        RoleChange.objects.create(user=user, role=role, action=RoleChange.Action.REVOKED, by=by, note=note)
+        RoleChange.objects.create(
+            user=user, role=role, action=RoleChange.Action.REVOKED, by=by, note=note
+        )
 
 
 @transaction.atomic
-def delegation_create(*, delegator, delegate, role: str, starts_on: date, ends_on: date, reason: str, by) -> Delegation:
+def delegation_create(
+    *, delegator, delegate, role: str, starts_on: date, ends_on: date, reason: str, by
+) -> Delegation:
     """A manager names a delegate for a period, recorded (who, when, why)."""
     if role not in {r.value for r in DELEGABLE_ROLES}:
-        raise DomainError("not_delegable", _("This role cannot be delegated."), fields={"role": _("Not delegable.")})
+        raise DomainError(
+            "not_delegable",
+            _("This role cannot be delegated."),
+            fields={"role": _("Not delegable.")},
+        )
     if delegator == delegate:
-        raise DomainError("self_delegation", _("A delegate must be someone else."), fields={"delegate": _("Yourself.")})
+        raise DomainError(
+            "self_delegation",
+            _("A delegate must be someone else."),
+            fields={"delegate": _("Yourself.")},
+        )
     if not delegator.groups.filter(name=role).exists():
         raise DomainError(
-            "role_not_held", _("Only someone who holds a role can delegate it."), fields={"role": _("Not held.")}
+            "role_not_held",
+            _("Only someone who holds a role can delegate it."),
+            fields={"role": _("Not held.")},
         )
     if by != delegator and not by.has_perm("accounts.manage_staff"):
         raise DomainError("not_yours", _("You can only delegate your own roles."), status=403)
     if ends_on < starts_on:
         raise DomainError(
-            "period_invalid", _("The period ends before it starts."), fields={"ends_on": _("Before the start.")}
+            "period_invalid",
+            _("The period ends before it starts."),
+            fields={"ends_on": _("Before the start.")},
+        )
+    if ends_on < timezone.localdate():
+        # It would grant nothing, yet read as if the delegate had held the role.
+        raise DomainError(
+            "period_past", _("The period is already over."), fields={"ends_on": _("In the past.")}
         )
     if ends_on - starts_on > timedelta(days=366):
         raise DomainError(
-            "period_too_long", _("A delegation lasts at most one year."), fields={"ends_on": _("Too far.")}
+            "period_too_long",
+            _("A delegation lasts at most one year."),
+            fields={"ends_on": _("Too far.")},
         )
     if not reason.strip():
         raise DomainError("reason_required", _("Give a reason."), fields={"reason": _("Required.")})
@@ -156,7 +206,9 @@ def delegation_revoke(*, delegation: Delegation, by) -> Delegation:
     if delegation.revoked_at:
         raise DomainError("already_revoked", _("This delegation was already revoked."))
     if by != delegation.delegator and not by.has_perm("accounts.manage_staff"):
-        raise DomainError("not_yours", _("Only the delegator or an administrator can revoke this."), status=403)
+        raise DomainError(
+            "not_yours", _("Only the delegator or an administrator can revoke this."), status=403
+        )
     delegation.revoked_at = timezone.now()
     delegation.revoked_by = by
     delegation.save(update_fields=["revoked_at", "revoked_by"])
@@ -220,5 +272,8 @@ def department_save(*, by, department: Department | None = None, **fields) -> De
         with transaction.atomic():
             department.save()
     except IntegrityError:
-        raise DomainError("department_invalid", _("The code is taken, or another department is already the after-sales department.")) from None
+        raise DomainError(
+            "department_invalid",
+            _("The code is taken, or another department is already the after-sales department."),
+        ) from None
     return department

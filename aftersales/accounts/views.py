@@ -6,10 +6,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import selectors, services
-from aftersales.accounts.forms import ApiTokenForm, DelegationForm, DepartmentForm, RolesForm, StaffForm
+from aftersales.accounts.forms import (
+    ApiTokenForm,
+    DelegationForm,
+    DepartmentForm,
+    RolesForm,
+    StaffForm,
+)
 from aftersales.accounts.models import ApiToken, Delegation, Department
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import apply_domain_error
+from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import login_required, permission_required
 from aftersales.core.roles import Role
 
@@ -24,7 +30,9 @@ def set_language(request):
 
     language = request.POST.get("language", "")
     nxt = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         nxt = "/"
     response = redirect(nxt)
     if language in dict(settings.LANGUAGES):
@@ -50,7 +58,12 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"person": user, "tokens": tokens, "token_form": ApiTokenForm(), "new_token": request.session.pop("new_token", None)},
+        {
+            "person": user,
+            "tokens": tokens,
+            "token_form": ApiTokenForm(),
+            "new_token": request.session.pop("new_token", None),
+        },
     )
 
 
@@ -60,7 +73,9 @@ def token_create(request):
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            _token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            _token, raw = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -85,7 +100,11 @@ def staff_list(request):
     q = request.GET.get("q", "")
     role = request.GET.get("role", "")
     users = selectors.staff_list(q=q, role=role if role in Role.values else "")[:200]
-    return render(request, "accounts/staff_list.html", {"people": users, "q": q, "role": role, "roles": Role.choices})
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"people": users, "q": q, "role": role, "roles": Role.choices},
+    )
 
 
 @permission_required("accounts.manage_staff")
@@ -111,7 +130,11 @@ def staff_detail(request, pk: int):
     return render(
         request,
         "accounts/staff_detail.html",
-        {"person": person, "roles_form": roles_form, "role_changes": selectors.role_changes_for(person)},
+        {
+            "person": person,
+            "roles_form": roles_form,
+            "role_changes": selectors.role_changes_for(person),
+        },
     )
 
 
@@ -125,14 +148,21 @@ def staff_edit(request, pk: int):
         data = dict(form.cleaned_data)
         try:
             services.staff_update(
-                user=person, by=request.user, seen_version=_int(request.POST.get("seen_version")), **data
+                user=person,
+                by=request.user,
+                seen_version=int_or_none(request.POST.get("seen_version")),
+                **data,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:staff_detail", pk=person.pk)
-    return render(request, "accounts/staff_form.html", {"form": form, "person": person, "seen_version": profile.version})
+    return render(
+        request,
+        "accounts/staff_form.html",
+        {"form": form, "person": person, "seen_version": profile.version},
+    )
 
 
 @permission_required("accounts.manage_staff")
@@ -142,7 +172,12 @@ def staff_roles(request, pk: int):
     form = RolesForm(request.POST)
     if form.is_valid():
         try:
-            services.roles_set(user=person, roles=form.cleaned_data["roles"], by=request.user, note=form.cleaned_data["note"])
+            services.roles_set(
+                user=person,
+                roles=form.cleaned_data["roles"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -157,7 +192,9 @@ def staff_roles(request, pk: int):
 def staff_active(request, pk: int):
     person = get_object_or_404(User, pk=pk)
     try:
-        services.staff_set_active(user=person, active=request.POST.get("active") == "1", by=request.user)
+        services.staff_set_active(
+            user=person, active=request.POST.get("active") == "1", by=request.user
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:staff_detail", pk=person.pk)
@@ -209,11 +246,6 @@ def department_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:department_list")
-    return render(request, "accounts/department_form.html", {"form": form, "department": department})
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return render(
+        request, "accounts/department_form.html", {"form": form, "department": department}
+    )

@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from aftersales.core.errors import DomainError
 
@@ -38,28 +39,47 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         fields = {k: str(v) for k, v in exc.fields.items()}
-        return error_response(api, request, status=exc.status, code=exc.code, message=exc.message, fields=fields)
+        return error_response(
+            api, request, status=exc.status, code=exc.code, message=exc.message, fields=fields
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         fields = {}
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
+            loc = [
+                str(p)
+                for p in err.get("loc", ())
+                if p not in ("body", "query", "path", "payload", "form")
+            ]
             fields[".".join(loc) or "_"] = err.get("msg", "")
         return error_response(
-            api, request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields
+            api,
+            request,
+            status=422,
+            code="invalid",
+            message=_("Some fields are not valid."),
+            fields=fields,
         )
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
         return error_response(
-            api, request, status=401, code="unauthenticated", message=_("Sign in or send a valid API token.")
+            api,
+            request,
+            status=401,
+            code="unauthenticated",
+            message=_("Sign in or send a valid API token."),
         )
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request, exc):
         return error_response(
-            api, request, status=403, code="forbidden", message=_("You do not have permission to do this.")
+            api,
+            request,
+            status=403,
+            code="forbidden",
+            message=_("You do not have permission to do this."),
         )
 
     @api.exception_handler(Http404)
@@ -68,23 +88,62 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
+        codes = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            429: "rate_limited",
+        }
         return error_response(
-            api, request, status=exc.status_code, code=codes.get(exc.status_code, "error"), message=str(exc)
+            api,
+            request,
+            status=exc.status_code,
+            code=codes.get(exc.status_code, "error"),
+            message=str(exc),
         )
 
     @api.exception_handler(Exception)
     def server_error(request, exc):
         import logging
 
-        logging.getLogger("aftersales.api").exception("API error", extra={"request_id": getattr(request, "id", None)})
+        logging.getLogger("aftersales.api").exception(
+            "API error", extra={"request_id": getattr(request, "id", None)}
+        )
         return error_response(
-            api, request, status=500, code="server_error", message=_("Something went wrong on our side.")
+            api,
+            request,
+            status=500,
+            code="server_error",
+            message=_("Something went wrong on our side."),
         )
 
 
 class SessionAuthCSRF(SessionAuth):
-    """The browser's session; unsafe methods need the CSRF token."""
+    """The browser's session; unsafe methods need the CSRF token.
+
+    Only a request signed in by its session is checked. A request that sends
+    an API token has neither a session nor a CSRF token: checking it here would
+    refuse every token POST before TokenAuth is asked. A cross-site form cannot
+    set an Authorization header, so such a request is left to TokenAuth.
+    """
+
+    def __call__(self, request):
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request):
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise DomainError(
+                "csrf_failed",
+                _(
+                    "The form was open too long or cookies are blocked. Go back, reload the page "
+                    "and send it again; what you typed may still be in the form."
+                ),
+                status=403,
+            )
+        return request.COOKIES.get(self.param_name)
 
 
 class TokenAuth(HttpBearer):
@@ -93,7 +152,12 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         from aftersales.accounts.services import api_token_authenticate
 
-        return api_token_authenticate(raw=token)
+        user = api_token_authenticate(raw=token)
+        if user is not None:
+            # Code that reads request.user (the audit trail's HistoryRequestMiddleware
+            # among it) must see who acts, not an anonymous visitor.
+            request.user = user
+        return user
 
 
 class CursorPagination(PaginationBase):
@@ -131,10 +195,12 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         pk = json.loads(base64.urlsafe_b64decode(padded.encode()))["pk"]
-        if not isinstance(pk, int) or pk < 1:
+        if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
             raise ValueError
         return pk
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise DomainError(
-            "invalid_cursor", _("The cursor is not valid; start again from the first page."), status=422
+            "invalid_cursor",
+            _("The cursor is not valid; start again from the first page."),
+            status=422,
         ) from None

@@ -11,7 +11,15 @@ def apply_domain_error(form, exc: DomainError) -> None:
         if field in form.fields:
             form.add_error(field, str(message))
             placed = True
-    if not placed or not exc.fields:
+    # The message goes on top too, unless it only says "see the fields" and they show.
+    generic = str(exc.message) == _("Some fields are not valid.")
+    if not placed or (exc.message and not generic):
         form.add_error(None, str(exc.message))
-    elif exc.message and str(exc.message) != _("Some fields are not valid."):
-        form.add_error(None, str(exc.message))
+
+
+def int_or_none(value) -> int | None:
+    """A posted number such as ``seen_version``, or None when it is missing or garbled."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -7,10 +7,15 @@ _SKIP = {"version", "updated_at", "created_at"}
 def history_rows(record, limit: int = HISTORY_LIMIT) -> list[dict]:
     """Newest first: when, who, what kind of change, and each changed field.
 
-    Two queries whatever the history's length: the entries (with their users)
-    and nothing else; diffs are computed between neighbouring entries in memory.
+    One query whatever the history's length: the entries with their users and
+    the users' profiles (the page shows each user's display name); diffs are
+    computed between neighbouring entries in memory.
     """
-    entries = list(record.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    entries = list(
+        record.history.select_related("history_user__profile").order_by(
+            "-history_date", "-history_id"
+        )[: limit + 1]
+    )
     rows = []
     for index, entry in enumerate(entries[:limit]):
         older = entries[index + 1] if index + 1 < len(entries) else None

@@ -38,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CS_MANAGER: STAFF_READ
     | CUSTOMER_CARE
     | OUTBOX
-    | {"customers.anonymize_customer", "notifications.retry_message"},
+    | {"customers.anonymize_customer", "notifications.retry_message", "accounts.add_delegation"},
     Role.AFTERSALES_MANAGER: STAFF_READ
     | CUSTOMER_CARE
     | OUTBOX

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from aftersales.core.api import CursorPagination, ErrorEnvelope
@@ -9,7 +9,13 @@ from aftersales.customers.models import Customer
 from aftersales.customers.schemas import AnonymiseIn, CustomerIn, CustomerOut, CustomerUpdateIn
 
 router = Router(tags=["customers"])
-ERRORS = {400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 422: ErrorEnvelope}
+ERRORS = {
+    400: ErrorEnvelope,
+    403: ErrorEnvelope,
+    404: ErrorEnvelope,
+    409: ErrorEnvelope,
+    422: ErrorEnvelope,
+}
 
 
 @router.get("/", response=list[CustomerOut])
@@ -29,7 +35,7 @@ def customer_get(request, customer_id: int):
 def customer_create(request, payload: CustomerIn):
     require(request.auth, "customers.add_customer")
     customer = services.customer_create(by=request.auth, **payload.dict())
-    return 201, selectors.customer_detail_queryset().get(pk=customer.pk)
+    return Status(201, selectors.customer_detail_queryset().get(pk=customer.pk))
 
 
 @router.put("/{customer_id}", response={200: CustomerOut, **ERRORS})

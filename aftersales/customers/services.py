@@ -1,18 +1,23 @@
 """Every write about customers."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.permissions import can
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.customers.normalize import normalize_email, normalize_phone
 
 ANONYMISED_VALUE = "—"
 
 
-def _normalized_contacts(*, email: str = "", phone: str = "", postal_address: str = "") -> list[tuple[str, str, str]]:
+def _normalized_contacts(
+    *, email: str = "", phone: str = "", postal_address: str = ""
+) -> list[tuple[str, str, str]]:
     """[(kind, value, normalized)], raising DomainError with the bad field named."""
     out, errors = [], {}
     for field, kind, value, normalize in (
@@ -29,7 +34,9 @@ def _normalized_contacts(*, email: str = "", phone: str = "", postal_address: st
     if postal_address and postal_address.strip():
         out.append((ContactPoint.Kind.POSTAL, postal_address.strip(), ""))
     if errors:
-        raise DomainError("invalid_contact", _("Some contact details are not valid."), fields=errors)
+        raise DomainError(
+            "invalid_contact", _("Some contact details are not valid."), fields=errors
+        )
     return out
 
 
@@ -37,7 +44,11 @@ def customer_find(*, email: str = "", phone: str = "") -> Customer | None:
     """The customer already known by this email or phone, if any."""
     contacts = _normalized_contacts(email=email, phone=phone)
     for kind, _value, normalized in contacts:
-        match = ContactPoint.objects.filter(kind=kind, normalized=normalized).select_related("customer").first()
+        match = (
+            ContactPoint.objects.filter(kind=kind, normalized=normalized)
+            .select_related("customer")
+            .first()
+        )
         if match:
             return match.customer
     return None
@@ -58,7 +69,9 @@ def customer_create(
 ) -> Customer:
     name = (name or "").strip()
     if not name:
-        raise DomainError("name_required", _("Enter the customer's name."), fields={"name": _("Required.")})
+        raise DomainError(
+            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
+        )
     contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
     if not contacts:
         raise DomainError(
@@ -75,16 +88,34 @@ def customer_create(
         notes=notes,
         created_by=by,
     )
-    for contact_kind, value, normalized in contacts:
-        ContactPoint.objects.create(customer=customer, kind=contact_kind, value=value, normalized=normalized)
+    with _same_contact_added_meanwhile(contacts):
+        for contact_kind, value, normalized in contacts:
+            ContactPoint.objects.create(
+                customer=customer, kind=contact_kind, value=value, normalized=normalized
+            )
     return customer
+
+
+@contextmanager
+def _same_contact_added_meanwhile(contacts, exclude_customer: Customer | None = None):
+    """Two requests adding one email at once both pass ``_refuse_duplicates``;
+    the unique constraint stops the second, which then gets the same message
+    as if it had come later, not a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        _refuse_duplicates(contacts, exclude_customer=exclude_customer)
+        raise
 
 
 def _refuse_duplicates(contacts, exclude_customer: Customer | None = None) -> None:
     for kind, _value, normalized in contacts:
         if not normalized:
             continue
-        match = ContactPoint.objects.filter(kind=kind, normalized=normalized).select_related("customer")
+        match = ContactPoint.objects.filter(kind=kind, normalized=normalized).select_related(
+            "customer"
+        )
         if exclude_customer is not None:
             match = match.exclude(customer=exclude_customer)
         existing = match.first()
@@ -93,14 +124,22 @@ def _refuse_duplicates(contacts, exclude_customer: Customer | None = None) -> No
             raise DomainError(
                 "duplicate_customer",
                 _("A customer with this %(what)s already exists: %(name)s (#%(id)s).")
-                % {"what": existing.get_kind_display(), "name": existing.customer.name, "id": existing.customer_id},
-                fields={field: _("Already used by customer #%(id)s.") % {"id": existing.customer_id}},
+                % {
+                    "what": existing.get_kind_display(),
+                    "name": existing.customer.name,
+                    "id": existing.customer_id,
+                },
+                fields={
+                    field: _("Already used by customer #%(id)s.") % {"id": existing.customer_id}
+                },
                 status=409,
             )
 
 
 @transaction.atomic
-def customer_find_or_create(*, name: str, email: str = "", phone: str = "", **fields) -> tuple[Customer, bool]:
+def customer_find_or_create(
+    *, name: str, email: str = "", phone: str = "", **fields
+) -> tuple[Customer, bool]:
     """Intake channels call this: the known customer, or a new one."""
     existing = customer_find(email=email, phone=phone)
     if existing:
@@ -125,12 +164,18 @@ def customer_update(
 ) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_anonymised:
-        raise DomainError("anonymised", _("This customer was anonymised; their details cannot be changed."))
+        raise DomainError(
+            "anonymised", _("This customer was anonymised; their details cannot be changed.")
+        )
     if seen_version is not None and customer.version != seen_version:
-        raise ConflictError("changed", _("Someone else changed this customer first; reload and try again."))
+        raise ConflictError(
+            "changed", _("Someone else changed this customer first; reload and try again.")
+        )
     name = (name or "").strip()
     if not name:
-        raise DomainError("name_required", _("Enter the customer's name."), fields={"name": _("Required.")})
+        raise DomainError(
+            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
+        )
     contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
     if not contacts:
         raise DomainError(
@@ -147,19 +192,22 @@ def customer_update(
     for contact in customer.contacts.all():
         existing.setdefault(contact.kind, contact)
     wanted = {kind: (value, normalized) for kind, value, normalized in contacts}
-    for kind in ContactPoint.Kind.values:
-        contact = existing.get(kind)
-        if kind in wanted:
-            value, normalized = wanted[kind]
-            if contact is None:
-                ContactPoint.objects.create(customer=customer, kind=kind, value=value, normalized=normalized)
-            elif (contact.value, contact.normalized) != (value, normalized):
-                contact.value, contact.normalized = value, normalized
+    with _same_contact_added_meanwhile(contacts, exclude_customer=customer):
+        for kind in ContactPoint.Kind.values:
+            contact = existing.get(kind)
+            if kind in wanted:
+                value, normalized = wanted[kind]
+                if contact is None:
+                    ContactPoint.objects.create(
+                        customer=customer, kind=kind, value=value, normalized=normalized
+                    )
+                elif (contact.value, contact.normalized) != (value, normalized):
+                    contact.value, contact.normalized = value, normalized
+                    contact.save()
+            elif contact is not None and contact.value:
+                # Cleared in the form: kept in history, blanked here.
+                contact.value, contact.normalized = "", ""
                 contact.save()
-        elif contact is not None and contact.value:
-            # Cleared in the form: kept in history, blanked here.
-            contact.value, contact.normalized = "", ""
-            contact.save()
     return customer
 
 
@@ -168,12 +216,19 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
     """Replace personal data on the customer's request (PIPL art. 47) while the
     records the regulation keeps stay, linked to an anonymous customer. Past
     versions in the audit trail are scrubbed too, or the data would survive there."""
-    if not reason.strip():
-        raise DomainError("reason_required", _("Give the reason (the customer's request)."), fields={"reason": _("Required.")})
+    if not can(by, "customers.anonymize_customer"):
+        raise DomainError("forbidden", _("You do not have permission to do this."), status=403)
+    if not (reason or "").strip():
+        raise DomainError(
+            "reason_required",
+            _("Give the reason (the customer's request)."),
+            fields={"reason": _("Required.")},
+        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_anonymised:
         raise DomainError("already_anonymised", _("This customer is already anonymised."))
-    label = _("Anonymised customer #%(id)s") % {"id": customer.pk}
+    # Stored once for every reader, so in both languages, not the operator's.
+    label = f"匿名客户 / Anonymised customer #{customer.pk}"
     customer.name, customer.organisation, customer.notes = label, "", ""
     customer.anonymised_at, customer.anonymised_by = timezone.now(), by
     customer._change_reason = f"anonymised: {reason.strip()[:80]}"
@@ -183,5 +238,7 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
         contact._change_reason = "anonymised"
         contact.save()
     customer.history.update(name=label, organisation="", notes="")
-    ContactPoint.history.filter(customer_id=customer.pk).update(value=ANONYMISED_VALUE, normalized="")
+    ContactPoint.history.filter(customer_id=customer.pk).update(
+        value=ANONYMISED_VALUE, normalized=""
+    )
     return customer

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import apply_domain_error
+from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.customers import selectors, services
 from aftersales.customers.forms import AnonymiseForm, CustomerForm
@@ -24,7 +24,13 @@ def customer_list(request):
         customers = customers.filter(pk__lt=int(before))
     rows = list(customers[: PAGE_SIZE + 1])
     next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
-    context = {"customers": rows[:PAGE_SIZE], "q": q, "kind": kind, "kinds": Customer.Kind.choices, "next_before": next_before}
+    context = {
+        "customers": rows[:PAGE_SIZE],
+        "q": q,
+        "kind": kind,
+        "kinds": Customer.Kind.choices,
+        "next_before": next_before,
+    }
     template = "customers/partials/rows.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
 
@@ -32,12 +38,17 @@ def customer_list(request):
 @permission_required("customers.view_customer")
 def customer_detail(request, pk: int):
     customer = get_object_or_404(selectors.customer_detail_queryset(), pk=pk)
-    return render(request, "customers/detail.html", {"customer": customer, "anonymise_form": AnonymiseForm()})
+    return render(
+        request, "customers/detail.html", {"customer": customer, "anonymise_form": AnonymiseForm()}
+    )
 
 
 @permission_required("customers.add_customer")
 def customer_create(request):
-    form = CustomerForm(request.POST or None, initial={"preferred_language": "zh-hans", "kind": Customer.Kind.PERSON})
+    form = CustomerForm(
+        request.POST or None,
+        initial={"preferred_language": "zh-hans", "kind": Customer.Kind.PERSON},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(by=request.user, **form.cleaned_data)
@@ -69,7 +80,10 @@ def customer_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(
-                customer=customer, by=request.user, seen_version=_int(request.POST.get("seen_version")), **form.cleaned_data
+                customer=customer,
+                by=request.user,
+                seen_version=int_or_none(request.POST.get("seen_version")),
+                **form.cleaned_data,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -88,18 +102,13 @@ def customer_anonymise(request, pk: int):
         messages.error(request, _("Give the reason (the customer's request)."))
         return redirect(customer)
     try:
-        services.customer_anonymise(customer=customer, by=request.user, reason=form.cleaned_data["reason"])
+        services.customer_anonymise(
+            customer=customer, by=request.user, reason=form.cleaned_data["reason"]
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The customer's personal data was removed; their records are kept."))
+        messages.success(
+            request, _("The customer's personal data was removed; their records are kept.")
+        )
     return redirect(customer)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-

@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from aftersales.core.api import CursorPagination, ErrorEnvelope
@@ -11,7 +11,13 @@ from aftersales.policy.models import PolicyVersion
 from aftersales.policy.schemas import PolicyApproveIn, PolicyDraftIn, PolicyOut
 
 router = Router(tags=["policy"])
-ERRORS = {400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 422: ErrorEnvelope}
+ERRORS = {
+    400: ErrorEnvelope,
+    403: ErrorEnvelope,
+    404: ErrorEnvelope,
+    409: ErrorEnvelope,
+    422: ErrorEnvelope,
+}
 
 
 @router.get("/versions", response=list[PolicyOut])
@@ -37,7 +43,7 @@ def version_get(request, number: int):
 @router.post("/drafts", response={201: PolicyOut, **ERRORS})
 def draft_create(request):
     require(request.auth, "policy.change_policyversion")
-    return 201, services.policy_draft_create(by=request.auth)
+    return Status(201, services.policy_draft_create(by=request.auth))
 
 
 @router.put("/versions/{number}", response={200: PolicyOut, **ERRORS})
@@ -45,7 +51,11 @@ def draft_update(request, number: int, payload: PolicyDraftIn):
     require(request.auth, "policy.change_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
     return services.policy_draft_update(
-        version=version, by=request.auth, values=payload.values, note=payload.note, seen_version=payload.seen_version
+        version=version,
+        by=request.auth,
+        values=payload.values,
+        note=payload.note,
+        seen_version=payload.seen_version,
     )
 
 
@@ -54,5 +64,8 @@ def approve(request, number: int, payload: PolicyApproveIn):
     require(request.auth, "policy.approve_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
     return services.policy_approve(
-        version=version, by=request.auth, effective_from=payload.effective_from, seen_version=payload.seen_version
+        version=version,
+        by=request.auth,
+        effective_from=payload.effective_from,
+        seen_version=payload.seen_version,
     )

@@ -1,7 +1,7 @@
 """Versioned policy: drafts, approval by the general manager, and the question
 every deadline asks — which policy was in force on a date?"""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Max
@@ -31,6 +31,19 @@ def policy_in_force(on: date | None = None) -> PolicyVersion:
 
 def policy_value(key: str, on: date | None = None):
     return policy_in_force(on).value(key)
+
+
+def deadline_from(
+    start: date, key: str, *, version: PolicyVersion | None = None
+) -> tuple[date, PolicyVersion]:
+    """``start`` plus the number of days ``key`` gives, and the version it came from.
+
+    A record stores the version with the date, so a later change of the policy
+    never moves a deadline that was already set (Q3: a change applies from its
+    effective date on); pass that stored ``version`` to compute it again.
+    """
+    version = version or policy_in_force(start)
+    return start + timedelta(days=int(version.value(key))), version
 
 
 def clean_values(values: dict) -> dict:
@@ -63,31 +76,52 @@ def policy_install_defaults(on: date | None = None) -> PolicyVersion:
         number=1,
         status=PolicyVersion.Status.APPROVED,
         values=defaults(),
-        note=_("The regulation's defaults, approved at installation."),
+        # Stored once for everyone, so in both languages rather than the installer's.
+        note="制度默认值，安装时批准。 / The regulation's defaults, approved at installation.",
         effective_from=on or timezone.localdate(),
         approved_at=now,
         installed=True,
     )
 
 
+def _require_change(by) -> None:
+    if not can(by, "policy.change_policyversion"):
+        raise DomainError("forbidden", _("You do not have permission to do this."), status=403)
+
+
 @transaction.atomic
 def policy_draft_create(*, by, note: str = "") -> PolicyVersion:
     """A new draft starting from the policy in force today."""
+    _require_change(by)
     if PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT).exists():
-        raise DomainError("draft_exists", _("A draft already exists; edit it or withdraw it first."))
+        raise DomainError(
+            "draft_exists", _("A draft already exists; edit it or withdraw it first."), status=409
+        )
     base = policy_in_force()
     number = (PolicyVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     values = {name: base.value(name) for name in KEYS}
-    return PolicyVersion.objects.create(number=number, values=values, based_on=base, created_by=by, note=note)
+    return PolicyVersion.objects.create(
+        number=number, values=values, based_on=base, created_by=by, note=note
+    )
 
 
 @transaction.atomic
-def policy_draft_update(*, version: PolicyVersion, by, values: dict, note: str, seen_version: int | None = None) -> PolicyVersion:
+def policy_draft_update(
+    *, version: PolicyVersion, by, values: dict, note: str, seen_version: int | None = None
+) -> PolicyVersion:
+    _require_change(by)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PolicyVersion.Status.DRAFT:
-        raise DomainError("not_draft", _("Only a draft can be changed; approved versions stay as they were."))
+        raise DomainError(
+            "not_draft", _("Only a draft can be changed; approved versions stay as they were.")
+        )
     if seen_version is not None and version.version != seen_version:
-        raise ConflictError("changed", _("Someone else changed this draft first; reload and try again."))
+        raise ConflictError(
+            "changed", _("Someone else changed this draft first; reload and try again.")
+        )
+    # Q3 / Q14: an amendment is approved for a stated reason; the draft carries it.
+    if not (note or "").strip():
+        raise DomainError("note_required", _("Give a reason."), fields={"note": _("Required.")})
     version.values = clean_values(values)
     version.note = note.strip()
     version.save()
@@ -95,15 +129,21 @@ def policy_draft_update(*, version: PolicyVersion, by, values: dict, note: str, 
 
 
 @transaction.atomic
-def policy_approve(*, version: PolicyVersion, by, effective_from: date, seen_version: int | None = None) -> PolicyVersion:
+def policy_approve(
+    *, version: PolicyVersion, by, effective_from: date, seen_version: int | None = None
+) -> PolicyVersion:
     """Q3 / Q14 / I3: the general manager approves; it takes effect from a date."""
     if not can(by, "policy.approve_policyversion"):
-        raise DomainError("forbidden", _("Only the general manager can approve the policy."), status=403)
+        raise DomainError(
+            "forbidden", _("Only the general manager can approve the policy."), status=403
+        )
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PolicyVersion.Status.DRAFT:
         raise DomainError("not_draft", _("Only a draft can be approved."))
     if seen_version is not None and version.version != seen_version:
-        raise ConflictError("changed", _("The draft changed after you read it; review it again before approving."))
+        raise ConflictError(
+            "changed", _("The draft changed after you read it; review it again before approving.")
+        )
     if effective_from < timezone.localdate():
         raise DomainError(
             "effective_in_past",
@@ -111,7 +151,9 @@ def policy_approve(*, version: PolicyVersion, by, effective_from: date, seen_ver
             fields={"effective_from": _("Today or later.")},
         )
     if not version.note.strip():
-        raise DomainError("note_required", _("The draft needs a reason for the change before approval."))
+        raise DomainError(
+            "note_required", _("The draft needs a reason for the change before approval.")
+        )
     clean_values(version.values)
     version.status = PolicyVersion.Status.APPROVED
     version.effective_from = effective_from
@@ -123,6 +165,7 @@ def policy_approve(*, version: PolicyVersion, by, effective_from: date, seen_ver
 
 @transaction.atomic
 def policy_withdraw(*, version: PolicyVersion, by) -> PolicyVersion:
+    _require_change(by)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PolicyVersion.Status.DRAFT:
         raise DomainError("not_draft", _("Only a draft can be withdrawn."))

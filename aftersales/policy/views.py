@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
+from aftersales.core.forms import int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.policy import services
 from aftersales.policy.forms import ApproveForm, PolicyDraftForm
@@ -14,19 +15,37 @@ from aftersales.policy.registry import KEYS
 
 @permission_required("policy.view_policyversion")
 def policy_list(request):
-    versions = PolicyVersion.objects.select_related("approved_by", "created_by").order_by("-number")[:100]
-    in_force = services.policy_in_force()
+    versions = PolicyVersion.objects.select_related("approved_by", "created_by").order_by(
+        "-number"
+    )[:100]
+    try:
+        in_force = services.policy_in_force()
+    except DomainError:
+        in_force = None  # only before installation finished; the page still lists versions
     return render(request, "policy/list.html", {"versions": versions, "in_force": in_force})
 
 
 @permission_required("policy.view_policyversion")
 def policy_detail(request, number: int):
-    version = get_object_or_404(PolicyVersion.objects.select_related("approved_by", "created_by", "based_on"), number=number)
-    rows = [{"key": key, "value": version.value(name), "previous": version.based_on.value(name) if version.based_on else None} for name, key in KEYS.items()]
+    version = get_object_or_404(
+        PolicyVersion.objects.select_related("approved_by", "created_by", "based_on"), number=number
+    )
+    rows = [
+        {
+            "key": key,
+            "value": version.value(name),
+            "previous": version.based_on.value(name) if version.based_on else None,
+        }
+        for name, key in KEYS.items()
+    ]
     return render(
         request,
         "policy/detail.html",
-        {"version": version, "rows": rows, "approve_form": ApproveForm(initial={"effective_from": timezone.localdate()})},
+        {
+            "version": version,
+            "rows": rows,
+            "approve_form": ApproveForm(initial={"effective_from": timezone.localdate()}),
+        },
     )
 
 
@@ -45,9 +64,13 @@ def policy_draft_create(request):
 def policy_edit(request, number: int):
     version = get_object_or_404(PolicyVersion, number=number)
     if version.status != PolicyVersion.Status.DRAFT:
-        messages.error(request, _("Only a draft can be changed; approved versions stay as they were."))
+        messages.error(
+            request, _("Only a draft can be changed; approved versions stay as they were.")
+        )
         return redirect(version)
-    form = PolicyDraftForm(request.POST or None, values=version.values, initial={"note": version.note})
+    form = PolicyDraftForm(
+        request.POST or None, values=version.values, initial={"note": version.note}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.policy_draft_update(
@@ -55,7 +78,7 @@ def policy_edit(request, number: int):
                 by=request.user,
                 values=form.values(),
                 note=form.cleaned_data["note"],
-                seen_version=int(request.POST.get("seen_version") or 0) or None,
+                seen_version=int_or_none(request.POST.get("seen_version")),
             )
         except DomainError as exc:
             form.add_value_errors(exc.fields)
@@ -80,7 +103,7 @@ def policy_approve(request, number: int):
             version=version,
             by=request.user,
             effective_from=form.cleaned_data["effective_from"],
-            seen_version=int(request.POST.get("seen_version") or 0) or None,
+            seen_version=int_or_none(request.POST.get("seen_version")),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
