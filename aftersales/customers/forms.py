@@ -10,10 +10,24 @@ class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, help_text=_("Without a country code it is read as a number in China."))
-    postal_address = forms.CharField(label=_("Postal address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=_("Without a country code it is read as a number in China."),
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnonymiseForm(forms.Form):

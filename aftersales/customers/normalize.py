@@ -15,12 +15,16 @@ def normalize_email(value: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValidationError(_("“%(value)s” is not a valid email address.") % {"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a valid email address.") % {"value": value}
+        ) from None
     local, _sep, domain = value.rpartition("@")
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise ValidationError(_("“%(value)s” is not a valid email address.") % {"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a valid email address.") % {"value": value}
+        ) from None
     return f"{local}@{domain}".lower()
 
 
@@ -32,7 +36,9 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("“%(value)s” is not a valid phone number.") % {"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number.") % {"value": value}
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("“%(value)s” is not a valid phone number.") % {"value": value})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -36,7 +36,9 @@ class CustomerIn(Schema):
 
 
 class CustomerUpdateIn(CustomerIn):
-    seen_version: int = Field(..., ge=1, description="The version you read; a changed record answers 409.")
+    seen_version: int = Field(
+        ..., ge=1, description="The version you read; a changed record answers 409."
+    )
 
 
 class AnonymiseIn(Schema):

@@ -21,9 +21,13 @@ def customer_list(*, q: str = "", kind: str = ""):
                 continue
             if value:
                 exact |= Q(contacts__normalized=value)
-        customers = customers.filter(exact | Q(name__icontains=q) | Q(organisation__icontains=q)).distinct()
+        customers = customers.filter(
+            exact | Q(name__icontains=q) | Q(organisation__icontains=q)
+        ).distinct()
     return customers.order_by("-pk")
 
 
 def customer_detail_queryset():
-    return Customer.objects.select_related("created_by", "anonymised_by").prefetch_related("contacts")
+    return Customer.objects.select_related("created_by", "anonymised_by").prefetch_related(
+        "contacts"
+    )

@@ -11,6 +11,7 @@ from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.permissions import can
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.customers.normalize import normalize_email, normalize_phone
+from aftersales.notifications.services import messages_anonymise_customer
 
 ANONYMISED_VALUE = "—"
 
@@ -229,6 +230,7 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
         raise DomainError("already_anonymised", _("This customer is already anonymised."))
     # Stored once for every reader, so in both languages, not the operator's.
     label = f"匿名客户 / Anonymised customer #{customer.pk}"
+    old_names = [customer.name, *customer.history.values_list("name", flat=True)]
     customer.name, customer.organisation, customer.notes = label, "", ""
     customer.anonymised_at, customer.anonymised_by = timezone.now(), by
     customer._change_reason = f"anonymised: {reason.strip()[:80]}"
@@ -240,5 +242,8 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
     customer.history.update(name=label, organisation="", notes="")
     ContactPoint.history.filter(customer_id=customer.pk).update(
         value=ANONYMISED_VALUE, normalized=""
+    )
+    messages_anonymise_customer(
+        customer_id=customer.pk, old_names=old_names, label=label, redacted=ANONYMISED_VALUE
     )
     return customer

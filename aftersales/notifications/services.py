@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -454,4 +455,20 @@ def _transition(message: Message, new: str, *, by, note: str = "", at: datetime)
 def _event(message: Message, old: str, new: str, *, at: datetime, by=None, note: str = "") -> None:
     MessageEvent.objects.create(
         message_id=message.pk, old_status=old, new_status=new, by=by, at=at, note=note or ""
+    )
+
+
+def messages_anonymise_customer(
+    *, customer_id: int, old_names: list[str], label: str, redacted: str
+) -> int:
+    """PIPL: the notices a customer received stay on record (what was told,
+    when, with what outcome) but no longer carry their name or address.
+    ``old_names``: every name the customer had, replaced longest first so a
+    shorter one inside a longer one is not left half-replaced."""
+    subject, body = F("subject"), F("body")
+    for name in sorted({n.strip() for n in old_names if n and n.strip()}, key=len, reverse=True):
+        subject = Replace(subject, Value(name), Value(label))
+        body = Replace(body, Value(name), Value(label))
+    return Message.objects.filter(customer_id=customer_id).update(
+        recipient_name=label, address=redacted, subject=subject, body=body
     )

@@ -363,3 +363,33 @@ def test_a_duplicate_added_between_the_check_and_the_write_gets_the_duplicate_me
     assert exc.value.code == "duplicate_customer"
     assert f"#{existing.pk}" in str(exc.value.message)
     assert counts() == before
+
+
+def test_anonymising_removes_name_and_address_from_the_notices_the_customer_received(
+    cs_manager, worker
+):
+    from aftersales.notifications.models import Message
+    from aftersales.notifications.services import notify
+
+    customer = make_customer(name="李四", email="li.si@example.com")
+    edit_customer(customer, by=worker, name="李四光", email="li.si@example.com")
+    notify(
+        template="generic",
+        context={"subject": "致李四光", "body": "李四光您好，李四的提案已受理。"},
+        customer=customer,
+    )
+    other = make_customer(name="王五", email="wang.wu@example.com")
+    kept = notify(
+        template="generic", context={"subject": "致王五", "body": "王五您好"}, customer=other
+    )
+
+    services.customer_anonymise(customer=customer, by=cs_manager, reason="Written request")
+
+    message = Message.objects.get(customer=customer)
+    label = f"匿名客户 / Anonymised customer #{customer.pk}"
+    assert message.address == services.ANONYMISED_VALUE
+    assert message.recipient_name == label
+    assert "李四" not in message.subject + message.body
+    assert label in message.body
+    kept.refresh_from_db()
+    assert (kept.address, kept.recipient_name) == ("wang.wu@example.com", "王五")
