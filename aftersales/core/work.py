@@ -11,7 +11,9 @@ WORK_PROVIDERS: list[Callable] = []
 
 
 def register_work(provider: Callable) -> Callable:
-    WORK_PROVIDERS.append(provider)
+    # AppConfig.ready() may run more than once under some test runners.
+    if provider not in WORK_PROVIDERS:
+        WORK_PROVIDERS.append(provider)
     return provider
 
 

@@ -8,9 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from aftersales.core.work import WORK_PROVIDERS, register_work
+        from aftersales.core.work import register_work
         from aftersales.notifications.work import offline_work
 
-        # ready() can run more than once under some test runners: register once.
-        if offline_work not in WORK_PROVIDERS:
-            register_work(offline_work)
+        register_work(offline_work)

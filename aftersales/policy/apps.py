@@ -6,3 +6,9 @@ class PolicyConfig(AppConfig):
     name = "aftersales.policy"
     label = "policy"
     verbose_name = _("Policy")
+
+    def ready(self):
+        from aftersales.core.work import register_work
+        from aftersales.policy.work import policy_work
+
+        register_work(policy_work)

@@ -3,14 +3,20 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.policy.registry import KEYS
 
-CRITERIA_LABELS = {"creativity": _("creativity"), "feasibility": _("feasibility"), "benefit": _("overall benefit")}
+CRITERIA_LABELS = {
+    "creativity": _("creativity"),
+    "feasibility": _("feasibility"),
+    "benefit": _("overall benefit"),
+}
 
 
 class PolicyDraftForm(forms.Form):
     """One input per policy key; the service validates the values (it is the one
     place that knows the rules), this form only turns text into structures."""
 
-    note = forms.CharField(label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, values: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -18,11 +24,17 @@ class PolicyDraftForm(forms.Form):
             value = values.get(name, key.default)
             help_text = f"{key.article} · {key.help}" if key.help else key.article
             if key.kind == "int":
-                self.fields[name] = forms.CharField(label=f"{key.label} ({key.unit})" if key.unit else key.label, initial=value, help_text=help_text)
+                self.fields[name] = forms.CharField(
+                    label=f"{key.label} ({key.unit})" if key.unit else key.label,
+                    initial=value,
+                    help_text=help_text,
+                )
             elif key.kind == "weights":
                 for criterion in key.default:
                     self.fields[f"{name}__{criterion}"] = forms.CharField(
-                        label=f"{key.label}: {CRITERIA_LABELS.get(criterion, criterion)}", initial=value.get(criterion), help_text=help_text
+                        label=f"{key.label}: {CRITERIA_LABELS.get(criterion, criterion)}",
+                        initial=value.get(criterion),
+                        help_text=help_text,
                     )
             elif key.kind == "grades":
                 lines = "\n".join(f"{r['grade']} | {r['min_score']} | {r['amount']}" for r in value)
@@ -30,7 +42,8 @@ class PolicyDraftForm(forms.Form):
                     label=key.label,
                     initial=lines,
                     widget=forms.Textarea(attrs={"rows": 5}),
-                    help_text=f"{help_text} · " + str(_("One grade a line: grade | minimum score | reward")),
+                    help_text=f"{help_text} · "
+                    + str(_("One grade a line: grade | minimum score | reward")),
                 )
 
     def values(self) -> dict:
@@ -63,4 +76,6 @@ class PolicyDraftForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    effective_from = forms.DateField(label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -22,10 +22,14 @@ class PolicyVersion(BaseModel):
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     number = models.PositiveIntegerField(_("number"), unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     values = models.JSONField(_("values"), default=dict)
     note = models.TextField(_("reason for the change"), blank=True)
-    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -51,7 +55,8 @@ class PolicyVersion(BaseModel):
         permissions = [("approve_policyversion", _("Can approve a policy version"))]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(effective_from__isnull=False, approved_at__isnull=False),
+                condition=~Q(status="approved")
+                | Q(effective_from__isnull=False, approved_at__isnull=False),
                 name="approved_policy_has_date",
             )
         ]

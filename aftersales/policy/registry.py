@@ -67,7 +67,8 @@ def _clean_weights(key: Key, value) -> dict:
         raise PolicyValueError(_("Weights cannot be negative."))
     if sum(weights.values()) != 1:
         raise PolicyValueError(
-            _("The weights must add up to 1 (they add up to %(sum)s).") % {"sum": sum(weights.values())}
+            _("The weights must add up to 1 (they add up to %(sum)s).")
+            % {"sum": sum(weights.values())}
         )
     return {name: str(w) for name, w in weights.items()}
 
@@ -91,9 +92,14 @@ def _clean_grades(key: Key, value) -> list:
     for higher, lower in zip(rows, rows[1:], strict=False):
         if not (higher["min_score"] > lower["min_score"] and higher["amount"] >= lower["amount"]):
             raise PolicyValueError(
-                _("List grades from best to worst: each minimum score lower, each reward no higher than the one above.")
+                _(
+                    "List grades from best to worst: each minimum score lower, each reward no higher than the one above."
+                )
             )
-    return [{"grade": r["grade"], "min_score": str(r["min_score"]), "amount": str(r["amount"])} for r in rows]
+    return [
+        {"grade": r["grade"], "min_score": str(r["min_score"]), "amount": str(r["amount"])}
+        for r in rows
+    ]
 
 
 CLEANERS = {"int": _clean_int, "weights": _clean_weights, "grades": _clean_grades}
@@ -117,18 +123,78 @@ DAY = _("days")
 
 register(
     # P9: a reserved proposal is decided within normally two months.
-    Key("reserve_max_days", 60, _("Longest reserve period"), "P9", minimum=1, maximum=366, unit=DAY),
-    Key("reserve_reminder_days_before", 7, _("Remind before a reserve's decide-by date"), "P9", unit=DAY, maximum=60),
-    Key("reserve_escalation_days_after", 1, _("Escalate after a reserve's decide-by date"), "P9", unit=DAY, maximum=60),
+    Key(
+        "reserve_max_days", 60, _("Longest reserve period"), "P9", minimum=1, maximum=366, unit=DAY
+    ),
+    Key(
+        "reserve_reminder_days_before",
+        7,
+        _("Remind before a reserve's decide-by date"),
+        "P9",
+        unit=DAY,
+        maximum=60,
+    ),
+    Key(
+        "reserve_escalation_days_after",
+        1,
+        _("Escalate after a reserve's decide-by date"),
+        "P9",
+        unit=DAY,
+        maximum=60,
+    ),
     # P5: study by the relevant departments.
-    Key("study_due_days", 14, _("Time a department has for its study opinion"), "P5", minimum=1, maximum=180, unit=DAY),
-    Key("study_reminder_days_before", 2, _("Remind before a study is due"), "P5", unit=DAY, maximum=60),
-    Key("study_escalation_days_after", 1, _("Escalate after a study is overdue"), "P5", unit=DAY, maximum=60),
+    Key(
+        "study_due_days",
+        14,
+        _("Time a department has for its study opinion"),
+        "P5",
+        minimum=1,
+        maximum=180,
+        unit=DAY,
+    ),
+    Key(
+        "study_reminder_days_before",
+        2,
+        _("Remind before a study is due"),
+        "P5",
+        unit=DAY,
+        maximum=60,
+    ),
+    Key(
+        "study_escalation_days_after",
+        1,
+        _("Escalate after a study is overdue"),
+        "P5",
+        unit=DAY,
+        maximum=60,
+    ),
     # P7 / P8 / P9: the customer is told promptly.
-    Key("notice_due_days", 3, _("Time to notify the customer of a decision"), "P7", minimum=1, maximum=30, unit=DAY),
-    Key("implementation_reminder_days_before", 3, _("Remind before a planned implementation date"), "P7", unit=DAY, maximum=60),
+    Key(
+        "notice_due_days",
+        3,
+        _("Time to notify the customer of a decision"),
+        "P7",
+        minimum=1,
+        maximum=30,
+        unit=DAY,
+    ),
+    Key(
+        "implementation_reminder_days_before",
+        3,
+        _("Remind before a planned implementation date"),
+        "P7",
+        unit=DAY,
+        maximum=60,
+    ),
     # P11: scoring by the evaluation committee.
-    Key("reward_score_max", 10, _("Highest score a committee member can give"), "P11", minimum=1, maximum=100),
+    Key(
+        "reward_score_max",
+        10,
+        _("Highest score a committee member can give"),
+        "P11",
+        minimum=1,
+        maximum=100,
+    ),
     Key(
         "reward_weights",
         {"creativity": "0.4", "feasibility": "0.3", "benefit": "0.3"},
@@ -149,10 +215,40 @@ register(
         kind="grades",
     ),
     # P12: certificates of appreciation.
-    Key("certificate_min_proposals_per_year", 3, _("Proposals in a year that earn a certificate"), "P12", minimum=1, maximum=1000),
+    Key(
+        "certificate_min_proposals_per_year",
+        3,
+        _("Proposals in a year that earn a certificate"),
+        "P12",
+        minimum=1,
+        maximum=1000,
+    ),
     # P4: intake limits that keep the public form and the mailbox usable.
-    Key("ack_max_per_address_per_day", 5, _("Acknowledgements to one address per day"), "P4", minimum=1, maximum=1000),
-    Key("portal_submissions_per_ip_per_hour", 10, _("Web-form proposals from one address per hour"), "P4", minimum=1, maximum=10000),
-    Key("portal_lookups_per_ip_per_hour", 30, _("Proposal look-ups from one address per hour"), "P4", minimum=1, maximum=10000),
-    Key("attachment_max_mb", 10, _("Largest attachment"), "P4", minimum=1, maximum=100, unit=_("MB")),
+    Key(
+        "ack_max_per_address_per_day",
+        5,
+        _("Acknowledgements to one address per day"),
+        "P4",
+        minimum=1,
+        maximum=1000,
+    ),
+    Key(
+        "portal_submissions_per_ip_per_hour",
+        10,
+        _("Web-form proposals from one address per hour"),
+        "P4",
+        minimum=1,
+        maximum=10000,
+    ),
+    Key(
+        "portal_lookups_per_ip_per_hour",
+        30,
+        _("Proposal look-ups from one address per hour"),
+        "P4",
+        minimum=1,
+        maximum=10000,
+    ),
+    Key(
+        "attachment_max_mb", 10, _("Largest attachment"), "P4", minimum=1, maximum=100, unit=_("MB")
+    ),
 )
