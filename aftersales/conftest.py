@@ -5,6 +5,8 @@ import os
 from datetime import date
 
 import pytest
+from django.conf import settings
+from django.test.utils import override_settings
 
 from aftersales.core.roles import Role
 
@@ -18,9 +20,9 @@ def pytest_collection_modifyitems(config, items):
     deselected, kept = [], []
     for item in items:
         marks = {m.name for m in item.iter_markers()}
-        if (on_postgres and "sqlite_only" in marks) or (not on_postgres and "postgresql_only" in marks):
-            deselected.append(item)
-        elif skip_dbless and marks & {"browser", "pdf", "mail_parsing"}:
+        if (on_postgres and "sqlite_only" in marks) or (
+            not on_postgres and "postgresql_only" in marks
+        ) or skip_dbless and marks & {"browser", "pdf", "mail_parsing"}:
             deselected.append(item)
         else:
             kept.append(item)
@@ -44,7 +46,8 @@ def department(db):
     from aftersales.accounts.models import Department
 
     return Department.objects.get_or_create(
-        code="aftersales", defaults={"name": "售后服务部", "name_en": "After-sales service", "is_aftersales": True}
+        code="aftersales",
+        defaults={"name": "售后服务部", "name_en": "After-sales service", "is_aftersales": True},
     )[0]
 
 
@@ -127,3 +130,56 @@ def _fast_password_hashing(settings):
     # The production hasher costs about a second per persona on a small machine;
     # tests check who may sign in, not how strong the hash is.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) -------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    # Chromium will not start as root with its sandbox on.
+    "--no-sandbox",
+    "--disable-gpu",
+    # Nothing may reach the internet: no updates, no sync, no QUIC probing.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"{CHROMIUM} is missing: apt-get install chromium (or run `make sysdeps` as root)"
+        )
+    # Sync Playwright runs an event loop in this thread, and Django refuses
+    # database calls beside a running loop; the test and live_server's thread
+    # touch the database one at a time, so the check can be relaxed. The loop
+    # lives as long as the session's browser, hence no restoring afterwards.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def _media_url_while_live_server_starts():
+    # Uploads have no public URL (MEDIA_URL = None, so a stray `file.url` fails
+    # loudly), but Django's live server builds a media handler from MEDIA_URL
+    # and with None every request fails ("startswith first arg must be str").
+    # The handler is built once, as the server starts; after that the real
+    # setting is back.
+    override = override_settings(MEDIA_URL="/uploads-are-not-public/")
+    override.enable()
+    try:
+        yield override
+    finally:
+        if settings.MEDIA_URL == "/uploads-are-not-public/":
+            override.disable()
+
+
+@pytest.fixture(scope="session")
+def live_server(_media_url_while_live_server_starts, live_server):
+    if settings.MEDIA_URL == "/uploads-are-not-public/":
+        _media_url_while_live_server_starts.disable()
+    return live_server
