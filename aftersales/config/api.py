@@ -8,7 +8,9 @@ from aftersales.core.api import SessionAuthCSRF, TokenAuth, install_error_handle
 api = NinjaAPI(
     title="Aftersales API",
     version="1",
-    description=str(_("Aftersales REST API. Authenticate with the browser session or a personal API token.")),
+    description=str(
+        _("Aftersales REST API. Authenticate with the browser session or a personal API token.")
+    ),
     auth=[SessionAuthCSRF(), TokenAuth()],
     urls_namespace="api",
     docs_url="/docs",

@@ -28,6 +28,10 @@ class ErrorEnvelope(Schema):
     error: ErrorOut
 
 
+# The failures an endpoint may answer with, for its OpenAPI description.
+ERROR_RESPONSES = {code: ErrorEnvelope for code in (400, 403, 404, 409, 422)}
+
+
 def error_response(api, request, *, status: int, code: str, message: str, fields=None):
     body = {"error": {"code": code, "message": str(message), "fields": fields or {}}}
     return api.create_response(request, body, status=status)

@@ -2,20 +2,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from aftersales.core.api import CursorPagination, ErrorEnvelope
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination
 from aftersales.core.permissions import require
 from aftersales.customers import selectors, services
 from aftersales.customers.models import Customer
 from aftersales.customers.schemas import AnonymiseIn, CustomerIn, CustomerOut, CustomerUpdateIn
 
 router = Router(tags=["customers"])
-ERRORS = {
-    400: ErrorEnvelope,
-    403: ErrorEnvelope,
-    404: ErrorEnvelope,
-    409: ErrorEnvelope,
-    422: ErrorEnvelope,
-}
 
 
 @router.get("/", response=list[CustomerOut])
@@ -25,20 +18,20 @@ def customer_list(request, q: str = "", kind: str = ""):
     return selectors.customer_list(q=q, kind=kind)
 
 
-@router.get("/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.get("/{customer_id}", response={200: CustomerOut, **ERROR_RESPONSES})
 def customer_get(request, customer_id: int):
     require(request.auth, "customers.view_customer")
     return get_object_or_404(selectors.customer_detail_queryset(), pk=customer_id)
 
 
-@router.post("/", response={201: CustomerOut, **ERRORS})
+@router.post("/", response={201: CustomerOut, **ERROR_RESPONSES})
 def customer_create(request, payload: CustomerIn):
     require(request.auth, "customers.add_customer")
     customer = services.customer_create(by=request.auth, **payload.dict())
     return Status(201, selectors.customer_detail_queryset().get(pk=customer.pk))
 
 
-@router.put("/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.put("/{customer_id}", response={200: CustomerOut, **ERROR_RESPONSES})
 def customer_update(request, customer_id: int, payload: CustomerUpdateIn):
     require(request.auth, "customers.change_customer")
     customer = get_object_or_404(Customer, pk=customer_id)
@@ -48,7 +41,7 @@ def customer_update(request, customer_id: int, payload: CustomerUpdateIn):
     return selectors.customer_detail_queryset().get(pk=customer_id)
 
 
-@router.post("/{customer_id}/anonymise", response={200: CustomerOut, **ERRORS})
+@router.post("/{customer_id}/anonymise", response={200: CustomerOut, **ERROR_RESPONSES})
 def customer_anonymise(request, customer_id: int, payload: AnonymiseIn):
     require(request.auth, "customers.anonymize_customer")
     customer = get_object_or_404(Customer, pk=customer_id)

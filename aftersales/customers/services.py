@@ -41,6 +41,23 @@ def _normalized_contacts(
     return out
 
 
+def _clean_identity(name, *, email: str, phone: str, postal_address: str):
+    """A name and at least one valid way to reach the customer, or DomainError."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(
+            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
+        )
+    contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
+    if not contacts:
+        raise DomainError(
+            "contact_required",
+            _("Give at least one way to reach the customer: email, phone or postal address."),
+            fields={"email": _("Required.")},
+        )
+    return name, contacts
+
+
 def customer_find(*, email: str = "", phone: str = "") -> Customer | None:
     """The customer already known by this email or phone, if any."""
     contacts = _normalized_contacts(email=email, phone=phone)
@@ -68,18 +85,7 @@ def customer_create(
     preferred_language: str = "zh-hans",
     notes: str = "",
 ) -> Customer:
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(
-            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
-        )
-    contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
-    if not contacts:
-        raise DomainError(
-            "contact_required",
-            _("Give at least one way to reach the customer: email, phone or postal address."),
-            fields={"email": _("Required.")},
-        )
+    name, contacts = _clean_identity(name, email=email, phone=phone, postal_address=postal_address)
     _refuse_duplicates(contacts)
     customer = Customer.objects.create(
         name=name,
@@ -172,18 +178,7 @@ def customer_update(
         raise ConflictError(
             "changed", _("Someone else changed this customer first; reload and try again.")
         )
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(
-            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
-        )
-    contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
-    if not contacts:
-        raise DomainError(
-            "contact_required",
-            _("Give at least one way to reach the customer: email, phone or postal address."),
-            fields={"email": _("Required.")},
-        )
+    name, contacts = _clean_identity(name, email=email, phone=phone, postal_address=postal_address)
     _refuse_duplicates(contacts, exclude_customer=customer)
     customer.name, customer.kind, customer.organisation = name, kind, organisation.strip()
     customer.preferred_language, customer.notes = preferred_language, notes

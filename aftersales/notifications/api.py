@@ -2,20 +2,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
-from aftersales.core.api import CursorPagination, ErrorEnvelope
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination
 from aftersales.core.permissions import require
 from aftersales.notifications import selectors, services
 from aftersales.notifications.models import Message
 from aftersales.notifications.schemas import CancelIn, HandledIn, MessageDetailOut, MessageOut
 
 router = Router(tags=["notifications"])
-ERRORS = {
-    400: ErrorEnvelope,
-    403: ErrorEnvelope,
-    404: ErrorEnvelope,
-    409: ErrorEnvelope,
-    422: ErrorEnvelope,
-}
 
 
 @router.get("/", response=list[MessageOut])
@@ -27,13 +20,13 @@ def message_list(request, status: str = "", channel: str = ""):
     return selectors.message_list(status=status, channel=channel)
 
 
-@router.get("/{message_id}", response={200: MessageDetailOut, **ERRORS})
+@router.get("/{message_id}", response={200: MessageDetailOut, **ERROR_RESPONSES})
 def message_get(request, message_id: int):
     require(request.auth, "notifications.view_message")
     return get_object_or_404(selectors.message_detail_queryset(), pk=message_id)
 
 
-@router.post("/{message_id}/retry", response={200: MessageDetailOut, **ERRORS})
+@router.post("/{message_id}/retry", response={200: MessageDetailOut, **ERROR_RESPONSES})
 def message_retry(request, message_id: int):
     """Queue a failed email again, with the same Message-ID."""
     require(request.auth, "notifications.retry_message")
@@ -42,7 +35,7 @@ def message_retry(request, message_id: int):
     return selectors.message_detail_queryset().get(pk=message_id)
 
 
-@router.post("/{message_id}/done", response={200: MessageDetailOut, **ERRORS})
+@router.post("/{message_id}/done", response={200: MessageDetailOut, **ERROR_RESPONSES})
 def message_done(request, message_id: int, payload: HandledIn):
     """Record a letter as printed or a call as made."""
     require(request.auth, "notifications.handle_offline_message")
@@ -51,7 +44,7 @@ def message_done(request, message_id: int, payload: HandledIn):
     return selectors.message_detail_queryset().get(pk=message_id)
 
 
-@router.post("/{message_id}/cancel", response={200: MessageDetailOut, **ERRORS})
+@router.post("/{message_id}/cancel", response={200: MessageDetailOut, **ERROR_RESPONSES})
 def message_cancel(request, message_id: int, payload: CancelIn):
     require(request.auth, "notifications.retry_message")
     message = get_object_or_404(Message, pk=message_id)

@@ -4,20 +4,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from aftersales.core.api import CursorPagination, ErrorEnvelope
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination
 from aftersales.core.permissions import require
 from aftersales.policy import services
 from aftersales.policy.models import PolicyVersion
 from aftersales.policy.schemas import PolicyApproveIn, PolicyDraftIn, PolicyOut
 
 router = Router(tags=["policy"])
-ERRORS = {
-    400: ErrorEnvelope,
-    403: ErrorEnvelope,
-    404: ErrorEnvelope,
-    409: ErrorEnvelope,
-    422: ErrorEnvelope,
-}
 
 
 @router.get("/versions", response=list[PolicyOut])
@@ -27,26 +20,26 @@ def version_list(request):
     return PolicyVersion.objects.select_related("approved_by")
 
 
-@router.get("/in-force", response={200: PolicyOut, **ERRORS})
+@router.get("/in-force", response={200: PolicyOut, **ERROR_RESPONSES})
 def in_force(request, on: date | None = None):
     """The policy in force on a date (today by default)."""
     require(request.auth, "policy.view_policyversion")
     return services.policy_in_force(on)
 
 
-@router.get("/versions/{number}", response={200: PolicyOut, **ERRORS})
+@router.get("/versions/{number}", response={200: PolicyOut, **ERROR_RESPONSES})
 def version_get(request, number: int):
     require(request.auth, "policy.view_policyversion")
     return get_object_or_404(PolicyVersion.objects.select_related("approved_by"), number=number)
 
 
-@router.post("/drafts", response={201: PolicyOut, **ERRORS})
+@router.post("/drafts", response={201: PolicyOut, **ERROR_RESPONSES})
 def draft_create(request):
     require(request.auth, "policy.change_policyversion")
     return Status(201, services.policy_draft_create(by=request.auth))
 
 
-@router.put("/versions/{number}", response={200: PolicyOut, **ERRORS})
+@router.put("/versions/{number}", response={200: PolicyOut, **ERROR_RESPONSES})
 def draft_update(request, number: int, payload: PolicyDraftIn):
     require(request.auth, "policy.change_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
@@ -59,7 +52,7 @@ def draft_update(request, number: int, payload: PolicyDraftIn):
     )
 
 
-@router.post("/versions/{number}/approve", response={200: PolicyOut, **ERRORS})
+@router.post("/versions/{number}/approve", response={200: PolicyOut, **ERROR_RESPONSES})
 def approve(request, number: int, payload: PolicyApproveIn):
     require(request.auth, "policy.approve_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
