@@ -1,9 +1,9 @@
 """The ``aftersales`` command: every management command, with --help on each.
 
-    aftersales serve [--prod]   web server and background worker
-    aftersales worker           the background worker alone
-    aftersales seed --demo      a small demo department
-    aftersales help             every command
+aftersales serve [--prod]   web server and background worker
+aftersales worker           the background worker alone
+aftersales seed --demo      a small demo department
+aftersales help             every command
 """
 
 import os

@@ -20,9 +20,12 @@ def pytest_collection_modifyitems(config, items):
     deselected, kept = [], []
     for item in items:
         marks = {m.name for m in item.iter_markers()}
-        if (on_postgres and "sqlite_only" in marks) or (
-            not on_postgres and "postgresql_only" in marks
-        ) or skip_dbless and marks & {"browser", "pdf", "mail_parsing"}:
+        if (
+            (on_postgres and "sqlite_only" in marks)
+            or (not on_postgres and "postgresql_only" in marks)
+            or skip_dbless
+            and marks & {"browser", "pdf", "mail_parsing"}
+        ):
             deselected.append(item)
         else:
             kept.append(item)

@@ -7,6 +7,11 @@ class RoleBackend(ModelBackend):
     """Django's permissions by group (role), plus the roles a user holds today
     by an active delegation (accounts.Delegation)."""
 
+    def get_user_permissions(self, user_obj, obj=None):
+        # Permissions come from roles only, never granted to a person directly,
+        # so there is nothing to read (one query less on every page).
+        return set()
+
     def get_group_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

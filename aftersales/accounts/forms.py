@@ -10,7 +10,11 @@ from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
 
 
 class DateInput(forms.DateInput):
@@ -27,7 +31,9 @@ class StaffForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     employee_no = forms.CharField(label=_("Employee number"), max_length=32)
     display_name = forms.CharField(label=_("Name"), max_length=100)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(active=True))
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.filter(active=True)
+    )
     position = forms.CharField(label=_("Position"), max_length=100, required=False)
     hire_date = forms.DateField(label=_("Hire date"), widget=DateInput)
     proficient_since = forms.DateField(
@@ -78,10 +84,19 @@ class DelegationForm(forms.ModelForm):
     def __init__(self, *args, delegator=None, **kwargs):
         super().__init__(*args, **kwargs)
         User = get_user_model()
-        self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=getattr(delegator, "pk", None)).select_related("profile").order_by("username")
-        self.fields["delegate"].label_from_instance = lambda u: str(getattr(u, "profile", "") or u.username)
+        self.fields["delegate"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(pk=getattr(delegator, "pk", None))
+            .select_related("profile")
+            .order_by("username")
+        )
+        self.fields["delegate"].label_from_instance = lambda u: str(
+            getattr(u, "profile", "") or u.username
+        )
         held = set(delegator.groups.values_list("name", flat=True)) if delegator else set()
-        self.fields["role"].choices = [(r.value, r.label) for r in DELEGABLE_ROLES if r.value in held]
+        self.fields["role"].choices = [
+            (r.value, r.label) for r in DELEGABLE_ROLES if r.value in held
+        ]
 
 
 class DepartmentForm(forms.ModelForm):
@@ -91,7 +106,11 @@ class DepartmentForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. the ERP integration."))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the ERP integration."),
+    )
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=3650, initial=365)
 
 

@@ -9,9 +9,13 @@ from aftersales.accounts.models import Delegation, StaffProfile
 def delegated_roles(user, day: date) -> set[str]:
     """Roles the user holds on ``day`` by an active delegation from someone who
     holds them."""
-    rows = Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day
-    ).filter(delegator__groups__name=F("role"), delegator__is_active=True).values_list("role", flat=True)
+    rows = (
+        Delegation.objects.filter(
+            delegate=user, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+        )
+        .filter(delegator__groups__name=F("role"), delegator__is_active=True)
+        .values_list("role", flat=True)
+    )
     return set(rows)
 
 
@@ -21,12 +25,16 @@ def user_roles(user) -> list[str]:
 
 def staff_list(*, q: str = "", department: int | None = None, role: str = ""):
     User = get_user_model()
-    users = User.objects.select_related("profile__department").prefetch_related("groups").order_by(
-        "profile__employee_no", "username"
+    users = (
+        User.objects.select_related("profile__department")
+        .prefetch_related("groups")
+        .order_by("profile__employee_no", "username")
     )
     if q:
         users = users.filter(
-            Q(username__icontains=q) | Q(profile__display_name__icontains=q) | Q(profile__employee_no__icontains=q)
+            Q(username__icontains=q)
+            | Q(profile__display_name__icontains=q)
+            | Q(profile__employee_no__icontains=q)
         )
     if department:
         users = users.filter(profile__department_id=department)

@@ -10,7 +10,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("policy/", include("aftersales.policy.urls")),
     path("outbox/", include("aftersales.notifications.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("bench/", include("aftersales.core.bench_urls")),
     path("", include("aftersales.core.urls")),
 ]
 
@@ -27,4 +30,3 @@ handler400 = "aftersales.core.views.error_400"
 handler403 = "aftersales.core.views.error_403"
 handler404 = "aftersales.core.views.error_404"
 handler500 = "aftersales.core.views.error_500"
-

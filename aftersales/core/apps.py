@@ -17,4 +17,6 @@ class CoreConfig(AppConfig):
         # not apply.
         from aftersales.core.roles import install_defaults_after_migrate
 
-        post_migrate.connect(install_defaults_after_migrate, dispatch_uid="aftersales.install_defaults")
+        post_migrate.connect(
+            install_defaults_after_migrate, dispatch_uid="aftersales.install_defaults"
+        )

@@ -11,7 +11,9 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message, *, fields: dict | None = None, status: int | None = None):
+    def __init__(
+        self, code: str, message, *, fields: dict | None = None, status: int | None = None
+    ):
         super().__init__(str(message))
         self.code = code
         self.message = message

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 
 
-def protected_download(stored_name: str, *, download_name: str, inline: bool = False) -> FileResponse:
+def protected_download(
+    stored_name: str, *, download_name: str, inline: bool = False
+) -> FileResponse:
     """A response for a file under MEDIA_ROOT, refusing any path that leaves it.
 
     Sent as an attachment by default, with ``nosniff`` (set globally) so a file

@@ -37,3 +37,18 @@ class BaseModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
+
+
+class BenchmarkProbe(models.Model):
+    """A row the benchmark's baseline views read and write: the cost of one
+    plain query through the whole stack, to compare real pages against."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("benchmark probe")
+        verbose_name_plural = _("benchmark probes")
+
+    def __str__(self):
+        return f"probe {self.pk}"

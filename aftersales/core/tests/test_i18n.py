@@ -59,7 +59,9 @@ def test_placeholders_survive_translation(catalog):
         if entry.msgid_plural:
             # Chinese has one plural form; it must keep the plural's placeholders.
             for text in entry.msgstr_plural.values():
-                if sorted(placeholder.findall(entry.msgid_plural)) != sorted(placeholder.findall(text)):
+                if sorted(placeholder.findall(entry.msgid_plural)) != sorted(
+                    placeholder.findall(text)
+                ):
                     broken.append(entry.msgid_plural)
         elif sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr)):
             broken.append(entry.msgid)

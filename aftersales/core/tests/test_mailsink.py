@@ -20,7 +20,12 @@ def _free_port() -> int:
 
 def test_mailsink_keeps_chinese_mail_as_a_file(tmp_path):
     port = _free_port()
-    env = {**os.environ, "AFTERSALES_VAR_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port)}
+    env = {
+        **os.environ,
+        "AFTERSALES_VAR_DIR": str(tmp_path),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+    }
     env.pop("AFTERSALES_ENV", None)
     sink = subprocess.Popen([sys.executable, "-m", "aftersales.cli", "mailsink"], env=env, cwd=ROOT)
     try:
@@ -33,7 +38,11 @@ def test_mailsink_keeps_chinese_mail_as_a_file(tmp_path):
                 assert time.monotonic() < deadline, "mailsink did not start listening"
                 time.sleep(0.1)
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = "a@example.test", "b@example.test", "受理通知"
+        message["From"], message["To"], message["Subject"] = (
+            "a@example.test",
+            "b@example.test",
+            "受理通知",
+        )
         message.set_content("您的提案已受理。")
         with smtp:
             smtp.send_message(message)
@@ -58,7 +67,12 @@ def test_mailsink_refuses_to_run_in_production(tmp_path):
         "ALLOWED_HOSTS": "example.com",
     }
     out = subprocess.run(
-        [sys.executable, "-m", "aftersales.cli", "mailsink"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "aftersales.cli", "mailsink"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode != 0
     assert "mailsink is for development" in out.stderr

@@ -21,7 +21,9 @@ class _Keep:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = self.folder / f"{stamp}-{time.monotonic_ns()}.eml"
         path.write_bytes(envelope.original_content or envelope.content)
-        subject = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)["Subject"]
+        subject = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )["Subject"]
         self.stdout.write(f"mailsink: {', '.join(envelope.rcpt_tos)} · {subject} → {path.name}")
         return "250 Message accepted for delivery"
 
@@ -31,16 +33,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            raise CommandError("mailsink is for development; production sends to a real mail server.")
+            raise CommandError(
+                "mailsink is for development; production sends to a real mail server."
+            )
         from aiosmtpd.controller import Controller
 
         folder = Path(settings.VAR_DIR) / "mail"
         folder.mkdir(exist_ok=True)
         controller = Controller(
-            _Keep(folder, self.stdout), hostname=settings.EMAIL_HOST, port=settings.EMAIL_PORT, decode_data=False
+            _Keep(folder, self.stdout),
+            hostname=settings.EMAIL_HOST,
+            port=settings.EMAIL_PORT,
+            decode_data=False,
         )
         controller.start()
-        self.stdout.write(f"mailsink: listening on {settings.EMAIL_HOST}:{settings.EMAIL_PORT}, saving to {folder}")
+        self.stdout.write(
+            f"mailsink: listening on {settings.EMAIL_HOST}:{settings.EMAIL_PORT}, saving to {folder}"
+        )
         try:
             while True:
                 time.sleep(3600)

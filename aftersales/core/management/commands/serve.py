@@ -1,11 +1,11 @@
 """Serve the web UI and the API, and run the background worker beside it."""
 
 import os
-from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,16 +20,28 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default=os.environ.get("AFTERSALES_BIND", "127.0.0.1:8000"), help="host:port (default 127.0.0.1:8000)")
-        parser.add_argument("--prod", action="store_true", help="production server (gunicorn) instead of Django's development server")
+        parser.add_argument(
+            "--bind",
+            default=os.environ.get("AFTERSALES_BIND", "127.0.0.1:8000"),
+            help="host:port (default 127.0.0.1:8000)",
+        )
+        parser.add_argument(
+            "--prod",
+            action="store_true",
+            help="production server (gunicorn) instead of Django's development server",
+        )
         parser.add_argument(
             "--workers",
             type=int,
             default=env_int("WEB_CONCURRENCY", 0, minimum=0) or (os.cpu_count() or 1) * 2 + 1,
             help="gunicorn worker processes (with --prod; default WEB_CONCURRENCY or 2 × cores + 1)",
         )
-        parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (with --prod)")
-        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--threads", type=int, default=1, help="threads per gunicorn worker (with --prod)"
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
         parser.add_argument(
             "--mailsink",
             action="store_true",
@@ -45,12 +57,26 @@ class Command(BaseCommand):
             if subprocess.run([*exe, "collectstatic", "--no-input", "-v", "0"]).returncode != 0:
                 raise CommandError("collectstatic failed (see above); not starting.")
             web = [
-                sys.executable, "-m", "gunicorn", "aftersales.config.wsgi:application",
-                "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-                "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "aftersales.config.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+                "--timeout",
+                "60",
                 # gunicorn's default control socket is one per user; two servers
                 # on one machine (a benchmark beside `make run`) would share it.
-                "--control-socket", str(Path(settings.VAR_DIR) / f"gunicorn-{os.getpid()}.ctl"),
+                "--control-socket",
+                str(Path(settings.VAR_DIR) / f"gunicorn-{os.getpid()}.ctl"),
             ]
         else:
             web = [*exe, "runserver", bind, "--noreload"]
@@ -74,8 +100,10 @@ class Command(BaseCommand):
         procs["web"] = subprocess.Popen(web, process_group=0)
         if not no_worker:
             procs["worker"] = subprocess.Popen([*exe, "worker"], process_group=0)
-        self.stdout.write(f"Aftersales on http://{bind}/ ({'gunicorn' if prod else 'development server'}"
-                          f"{'' if no_worker else ' + worker'}); Ctrl-C stops.")
+        self.stdout.write(
+            f"Aftersales on http://{bind}/ ({'gunicorn' if prod else 'development server'}"
+            f"{'' if no_worker else ' + worker'}); Ctrl-C stops."
+        )
 
         # When either process ends, stop the other: a web server without its
         # worker would quietly queue mail that never goes.
@@ -103,6 +131,8 @@ class Command(BaseCommand):
         codes = {name: p.returncode for name, p in procs.items()}
         self.stdout.write(f"Stopped ({', '.join(f'{k} {v}' for k, v in codes.items())}).")
         if died:
-            raise CommandError(f"{', '.join(died)} stopped by itself (exit {', '.join(str(codes[n]) for n in died)}).")
+            raise CommandError(
+                f"{', '.join(died)} stopped by itself (exit {', '.join(str(codes[n]) for n in died)})."
+            )
         if killed:
             raise CommandError(f"{', '.join(killed)} did not stop within 15 s and was killed.")

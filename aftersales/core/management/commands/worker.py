@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Run the background worker (huey consumer, periodic tasks included) until stopped."
 
     def add_arguments(self, parser):
-        parser.add_argument("--workers", type=int, default=None, help="worker threads (default from settings)")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="worker threads (default from settings)"
+        )
 
     def handle(self, *args, workers=None, **options):
         kwargs = {}

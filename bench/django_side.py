@@ -1,0 +1,144 @@
+"""The harness's Django-side tasks, run as ``python -m bench.django_side TASK``
+with the benchmark database's DATABASE_URL and the server's settings; each
+prints one JSON object on its last stdout line.
+
+    check --scale N --seed S   does the database hold exactly this seeding, on the current schema?
+    setup                      bench user (password from BENCH_USER_PASSWORD), API token, probe row -> ctx
+    queries                    SQL queries per scenario (ctx as JSON on stdin)
+
+Queries are counted here, not in the timed server: the server runs with DEBUG
+off and no extra middleware, and this process sends the same requests through
+Django's test Client (same settings, same database, same session cookie and
+token) with ``CaptureQueriesContext``. Each request is sent twice and the second
+counted, so per-process caches (content types, the token's last-used write,
+which happens at most once a minute) count as they do in a warm server.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+BENCH_USERNAME = "bench.manager"
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.config.settings")
+    import django
+
+    django.setup()
+    parser = argparse.ArgumentParser(prog="python -m bench.django_side")
+    parser.add_argument("task", choices=["check", "setup", "queries"])
+    parser.add_argument("--scale", type=int)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    if args.task == "check":
+        out = check(scale=args.scale, seed=args.seed)
+    elif args.task == "setup":
+        out = setup()
+    else:
+        out = count_queries(json.loads(sys.stdin.read()))
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def check(*, scale: int, seed: int) -> dict:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from aftersales.core.seeding import state_matches
+    from aftersales.core.seeding.state import read_state
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        return {"match": False, "reason": f"{len(plan)} migrations not applied", "state": None}
+    match, reason = state_matches(scale=scale, seed=seed)
+    return {"match": match, "reason": reason, "state": read_state()}
+
+
+def setup() -> dict:
+    """The bench user: the after-sales department manager's roles, the busiest
+    'My work'; Chinese, the product's first language."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from aftersales.accounts.models import ApiToken, Department
+    from aftersales.accounts.services import api_token_create, api_token_revoke, staff_create
+    from aftersales.core.models import BenchmarkProbe
+    from aftersales.core.roles import Role
+    from aftersales.customers.models import Customer
+
+    User = get_user_model()
+    password = os.environ["BENCH_USER_PASSWORD"]
+    user = User.objects.filter(username=BENCH_USERNAME).first()
+    if user is None:
+        user = staff_create(
+            by=None,
+            username=BENCH_USERNAME,
+            password=password,
+            employee_no="BENCH-001",
+            display_name="压测经理",
+            department=Department.objects.get(is_aftersales=True),
+            hire_date=date(2020, 1, 1),
+            proficient_since=date(2020, 6, 1),
+            language="zh-hans",
+            roles=[
+                Role.AFTERSALES_MANAGER,
+                Role.DEPARTMENT_MANAGER,
+                Role.COMMITTEE_MEMBER,
+                Role.INSPECTION_GROUP_MEMBER,
+            ],
+        )
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    # One live token per run; the last run's are revoked.
+    for old in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        api_token_revoke(token=old, by=user)
+    _token, raw = api_token_create(user=user, name="bench", days=2)
+    probe = BenchmarkProbe.objects.order_by("pk").first() or BenchmarkProbe.objects.create(
+        note="baseline"
+    )
+    # Rows from earlier runs' baseline_write: keep the table as small as the first run's.
+    BenchmarkProbe.objects.exclude(pk=probe.pk).delete()
+    newest = list(Customer.objects.order_by("-pk").values_list("pk", flat=True)[:1000])
+    return {
+        "username": BENCH_USERNAME,
+        "api_token": raw,
+        "probe_pk": probe.pk,
+        "customer_ids": newest,
+        "customers_total": Customer.objects.count(),
+    }
+
+
+def count_queries(ctx: dict) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.scenarios import all_scenarios
+
+    out = {}
+    for name, scenario in all_scenarios().items():
+        client = Client()
+        counts, problem = [], ""
+        for i in range(2):
+            method, path, headers, body = scenario.request(ctx, i)
+            headers = {
+                k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")
+            }
+            with CaptureQueriesContext(connection) as captured:
+                response = client.generic(
+                    method, path, data=body or b"", headers=headers, HTTP_HOST="127.0.0.1"
+                )
+            content = b"".join(response) if response.streaming else response.content
+            problem = problem or scenario.check(response.status_code, content)
+            counts.append(len(captured.captured_queries))
+        out[name] = {"queries": counts[-1], "first_request_queries": counts[0], "problem": problem}
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
