@@ -39,9 +39,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# .woff for PDFs (WeasyPrint decodes WOFF2 slowly), .woff2 for browsers.
 $(FONT_DST)/.installed: node_modules/.package-lock.json
 	@mkdir -p $(FONT_DST)
-	cp $(FONT_SRC)/noto-sans-sc-chinese-simplified-400-normal.woff $(FONT_SRC)/noto-sans-sc-chinese-simplified-700-normal.woff $(FONT_DST)/
+	cp $(FONT_SRC)/noto-sans-sc-chinese-simplified-400-normal.woff* $(FONT_SRC)/noto-sans-sc-chinese-simplified-700-normal.woff* $(FONT_DST)/
 	cp node_modules/@fontsource/noto-sans-sc/LICENSE $(FONT_DST)/LICENSE 2>/dev/null || true
 	@touch $@
 

@@ -1,13 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.policy.registry import KEYS
-
-CRITERIA_LABELS = {
-    "creativity": _("creativity"),
-    "feasibility": _("feasibility"),
-    "benefit": _("overall benefit"),
-}
+from aftersales.policy.registry import CRITERIA_LABELS, KEYS
 
 
 class PolicyDraftForm(forms.Form):

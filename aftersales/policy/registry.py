@@ -120,6 +120,12 @@ def defaults() -> dict:
 
 
 DAY = _("days")
+# P11: the criteria the evaluation committee scores.
+CRITERIA_LABELS = {
+    "creativity": _("creativity"),
+    "feasibility": _("feasibility"),
+    "benefit": _("overall benefit"),
+}
 
 register(
     # P9: a reserved proposal is decided within normally two months.

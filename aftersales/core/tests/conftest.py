@@ -48,19 +48,23 @@ def var_dir(tmp_path):
     return path
 
 
+def _run(argv: list[str], var_dir: Path, timeout: float, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv,
+        env=clean_env(var_dir, **env),
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def run_cli(var_dir):
     """run_cli("check", DEBUG="maybe") -> the finished ``aftersales check``."""
 
     def run(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(AFTERSALES), *args],
-            env=clean_env(var_dir, **env),
-            cwd=REPO_DIR,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        return _run([str(AFTERSALES), *args], var_dir, timeout, env)
 
     return run
 
@@ -70,14 +74,7 @@ def run_python(var_dir):
     """run_python(code, DEBUG="maybe") -> ``python -c code`` in a clean environment."""
 
     def run(code: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            env=clean_env(var_dir, **env),
-            cwd=REPO_DIR,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        return _run([sys.executable, "-c", code], var_dir, timeout, env)
 
     return run
 
