@@ -118,3 +118,17 @@ def test_a_change_made_outside_a_request_is_shown_as_made_by_the_system(client_f
 
     assert Customer.history.get(id=customer.pk).history_user is None
     assert history.count("<li>") == 1
+
+
+def test_q4_a_departments_page_shows_who_changed_it(client_for, administrator, department):
+    client = client_for(administrator)
+    response = client.post(
+        reverse("accounts:department_edit", args=[department.pk]),
+        {"code": department.code, "name": "客户服务部", "name_en": "Customer service", "is_aftersales": "on", "active": "on"},
+    )
+    assert response.status_code == 302
+
+    page = client.get(reverse("accounts:department_edit", args=[department.pk])).content.decode()
+    history = page.split('id="history"', 1)[1]
+    assert "客户服务部" in history and "售后服务部" in history
+    assert administrator.profile.display_name in history
