@@ -124,7 +124,13 @@ def test_q4_a_departments_page_shows_who_changed_it(client_for, administrator, d
     client = client_for(administrator)
     response = client.post(
         reverse("accounts:department_edit", args=[department.pk]),
-        {"code": department.code, "name": "客户服务部", "name_en": "Customer service", "is_aftersales": "on", "active": "on"},
+        {
+            "code": department.code,
+            "name": "客户服务部",
+            "name_en": "Customer service",
+            "is_aftersales": "on",
+            "active": "on",
+        },
     )
     assert response.status_code == 302
 
