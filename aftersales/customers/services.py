@@ -225,7 +225,16 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
         raise DomainError("already_anonymised", _("This customer is already anonymised."))
     # Stored once for every reader, so in both languages, not the operator's.
     label = f"匿名客户 / Anonymised customer #{customer.pk}"
+    # Every name and contact the customer ever had: the audit trail holds each
+    # version, the current one included.
     old_names = [customer.name, *customer.history.values_list("name", flat=True)]
+    old_contacts = [
+        value
+        for pair in ContactPoint.history.filter(customer_id=customer.pk).values_list(
+            "value", "normalized"
+        )
+        for value in pair
+    ]
     customer.name, customer.organisation, customer.notes = label, "", ""
     customer.anonymised_at, customer.anonymised_by = timezone.now(), by
     customer._change_reason = f"anonymised: {reason.strip()[:80]}"
@@ -239,6 +248,10 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
         value=ANONYMISED_VALUE, normalized=""
     )
     messages_anonymise_customer(
-        customer_id=customer.pk, old_names=old_names, label=label, redacted=ANONYMISED_VALUE
+        customer_id=customer.pk,
+        old_names=old_names,
+        old_contacts=old_contacts,
+        label=label,
+        redacted=ANONYMISED_VALUE,
     )
     return customer

@@ -205,8 +205,7 @@ def _claim(message_id: int, now: datetime) -> DeliveryAttempt | None:
             status=Status.SENDING,
             attempts=F("attempts") + 1,
             next_attempt_at=now + lease,
-            version=F("version") + 1,
-            updated_at=now,
+            **_touched(now),
         )
     )
     if not claimed:
@@ -214,12 +213,10 @@ def _claim(message_id: int, now: datetime) -> DeliveryAttempt | None:
     message = Message.objects.get(pk=message_id)
     # A pending attempt left behind means this claim took over from a worker
     # that died mid-send.
-    interrupted = DeliveryAttempt.objects.filter(
-        message=message, outcome=DeliveryAttempt.Outcome.PENDING
-    ).update(
-        outcome=DeliveryAttempt.Outcome.INTERRUPTED,
-        finished_at=now,
-        error=_("The worker stopped before the result was known; the message may have been sent."),
+    interrupted = _interrupt_pending(
+        message_id,
+        now,
+        _("The worker stopped before the result was known; the message may have been sent."),
     )
     old_status = Status.SENDING if interrupted else Status.QUEUED
     attempt = DeliveryAttempt.objects.create(
@@ -245,8 +242,7 @@ def _record_sent(attempt: DeliveryAttempt, result, finished: datetime) -> None:
         sent_at=finished,
         next_attempt_at=None,
         last_error="",
-        version=F("version") + 1,
-        updated_at=finished,
+        **_touched(finished),
     )
     if moved:
         _event(attempt.message, Status.SENDING, Status.SENT, at=finished, note=result.response)
@@ -258,7 +254,7 @@ def _record_failure(attempt: DeliveryAttempt, result, finished: datetime) -> Non
     give_up = not result.retry or attempt.number >= message.max_attempts
     outcome = DeliveryAttempt.Outcome.FAILED if give_up else DeliveryAttempt.Outcome.DEFERRED
     _finish_attempt(attempt, outcome, finished, error=result.error)
-    fields = {"last_error": result.error, "version": F("version") + 1, "updated_at": finished}
+    fields = {"last_error": result.error, **_touched(finished)}
     if give_up:
         fields.update(status=Status.FAILED, next_attempt_at=None)
     else:
@@ -269,6 +265,19 @@ def _record_failure(attempt: DeliveryAttempt, result, finished: datetime) -> Non
     ).update(**fields)
     if moved:
         _event(message, Status.SENDING, fields["status"], at=finished, note=result.error)
+
+
+def _touched(at: datetime) -> dict:
+    """What every conditional UPDATE of a message sets besides its own fields:
+    what ``BaseModel.save`` would have (a new version, the time)."""
+    return {"version": F("version") + 1, "updated_at": at}
+
+
+def _interrupt_pending(message_id: int, at: datetime, note: str) -> int:
+    """The attempt a dead worker left open is closed as interrupted."""
+    return DeliveryAttempt.objects.filter(
+        message_id=message_id, outcome=DeliveryAttempt.Outcome.PENDING
+    ).update(outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=at, error=note)
 
 
 def _finish_attempt(attempt, outcome, finished, *, error: str = "", response: str = "") -> None:
@@ -321,13 +330,10 @@ def outbox_fail_exhausted(*, now: datetime | None = None) -> int:
             status=Status.FAILED,
             next_attempt_at=None,
             last_error=note,
-            version=F("version") + 1,
-            updated_at=now,
+            **_touched(now),
         )
         if moved:
-            DeliveryAttempt.objects.filter(
-                message_id=message_id, outcome=DeliveryAttempt.Outcome.PENDING
-            ).update(outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now, error=note)
+            _interrupt_pending(message_id, now, note)
             _event(Message(pk=message_id), Status.SENDING, Status.FAILED, at=now, note=note)
     return len(stuck)
 
@@ -459,16 +465,36 @@ def _event(message: Message, old: str, new: str, *, at: datetime, by=None, note:
 
 
 def messages_anonymise_customer(
-    *, customer_id: int, old_names: list[str], label: str, redacted: str
+    *, customer_id: int, old_names: list[str], old_contacts: list[str], label: str, redacted: str
 ) -> int:
     """PIPL: the notices a customer received stay on record (what was told,
-    when, with what outcome) but no longer carry their name or address.
-    ``old_names``: every name the customer had, replaced longest first so a
-    shorter one inside a longer one is not left half-replaced."""
-    subject, body = F("subject"), F("body")
-    for name in sorted({n.strip() for n in old_names if n and n.strip()}, key=len, reverse=True):
-        subject = Replace(subject, Value(name), Value(label))
-        body = Replace(body, Value(name), Value(label))
-    return Message.objects.filter(customer_id=customer_id).update(
-        recipient_name=label, address=redacted, subject=subject, body=body
+    when, with what outcome) but no longer carry their name or contact details
+    — not in the text, nor in a server's error or reply quoting the address.
+    Values are replaced longest first, so one inside another is not left
+    half-replaced."""
+    names = {n.strip() for n in old_names if n and n.strip()}
+    contacts = {c.strip() for c in old_contacts if c and c.strip()} - {redacted}
+    replacements = sorted(
+        [(v, label) for v in names] + [(v, redacted) for v in contacts - names],
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+
+    def scrubbed(field: str):
+        expression = F(field)
+        for old, new in replacements:
+            expression = Replace(expression, Value(old), Value(new))
+        return expression
+
+    messages = Message.objects.filter(customer_id=customer_id)
+    DeliveryAttempt.objects.filter(message__customer_id=customer_id).update(
+        error=scrubbed("error"), smtp_response=scrubbed("smtp_response")
+    )
+    MessageEvent.objects.filter(message__customer_id=customer_id).update(note=scrubbed("note"))
+    return messages.update(
+        recipient_name=label,
+        address=redacted,
+        subject=scrubbed("subject"),
+        body=scrubbed("body"),
+        last_error=scrubbed("last_error"),
     )

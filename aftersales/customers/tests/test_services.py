@@ -393,3 +393,36 @@ def test_anonymising_removes_name_and_address_from_the_notices_the_customer_rece
     assert label in message.body
     kept.refresh_from_db()
     assert (kept.address, kept.recipient_name) == ("wang.wu@example.com", "王五")
+
+
+def test_anonymising_removes_old_addresses_from_delivery_errors_and_events(cs_manager, worker):
+    from aftersales.notifications.models import DeliveryAttempt, Message, MessageEvent
+    from aftersales.notifications.services import notify
+
+    customer = make_customer(name="赵六", email="Zhao.Liu@Example.com")
+    message = notify(template="generic", context={"subject": "s", "body": "b"}, customer=customer)
+    # What a refusing server writes back quotes the address (normalised form here).
+    bounce = "550 5.1.1 <zhao.liu@example.com>: user unknown"
+    DeliveryAttempt.objects.create(
+        message=message, number=1, started_at=message.created_at, error=bounce
+    )
+    MessageEvent.objects.create(
+        message=message,
+        old_status="sending",
+        new_status="failed",
+        at=message.created_at,
+        note=bounce,
+    )
+    Message.objects.filter(pk=message.pk).update(last_error=bounce)
+    edit_customer(customer, by=worker, name="赵六", email="new.zhao@example.com")
+
+    services.customer_anonymise(customer=customer, by=cs_manager, reason="Written request")
+
+    message.refresh_from_db()
+    texts = [
+        message.last_error,
+        *DeliveryAttempt.objects.filter(message=message).values_list("error", flat=True),
+        *MessageEvent.objects.filter(message=message).values_list("note", flat=True),
+    ]
+    assert all("zhao.liu" not in t.lower() for t in texts)
+    assert f"<{services.ANONYMISED_VALUE}>: user unknown" in message.last_error
