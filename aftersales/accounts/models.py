@@ -1,11 +1,13 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from aftersales.core.errors import DomainError
@@ -224,3 +226,13 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# Accounts are kept too: who deactivated someone, or changed their email, and
+# when. Password hashes and sign-in times stay out of the trail.
+register(
+    get_user_model(),
+    app="aftersales.accounts",
+    excluded_fields=["password", "last_login"],
+    table_name="accounts_historicaluser",
+)

@@ -264,3 +264,16 @@ def test_the_department_list_shows_each_manager_or_a_dash(
     html = response.content.decode()
     assert f"<td>{cs_manager.profile.display_name}</td>" in html
     assert "<td>—</td>" in html
+
+
+def test_deactivating_an_account_is_recorded_with_who_and_when(client_for, administrator, worker):
+    admin = client_for(administrator)
+    admin.post(reverse("accounts:staff_active", args=[worker.pk]), {"active": "0"})
+
+    entry = worker.history.order_by("-history_date", "-history_id").first()
+    assert entry.is_active is False
+    assert entry.history_user == administrator
+    assert not hasattr(entry, "password"), "password hashes stay out of the audit trail"
+    page = admin.get(reverse("accounts:staff_detail", args=[worker.pk])).content.decode()
+    account_trail = page.split('id="account-history"', 1)[1]
+    assert administrator.profile.display_name in account_trail

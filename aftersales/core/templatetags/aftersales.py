@@ -27,11 +27,12 @@ def localized_name(obj):
 
 
 @register.inclusion_tag("core/partials/history.html")
-def history(record):
-    """The record's audit trail: who changed what, when (simple-history)."""
+def history(record, title="", anchor="history"):
+    """The record's audit trail: who changed what, when (simple-history).
+    ``title`` and ``anchor`` tell two trails on one page apart."""
     from aftersales.core.history import history_rows
 
-    return {"rows": history_rows(record)}
+    return {"rows": history_rows(record), "title": title, "anchor": anchor}
 
 
 @register.filter
