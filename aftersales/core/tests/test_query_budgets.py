@@ -20,8 +20,9 @@ from aftersales.policy.tests.factories import policy_values
 pytestmark = pytest.mark.django_db
 
 # Every signed-in page starts with: session, user, profile (language), and the
-# permission checks of the navigation (user permissions, delegations, role permissions).
-REQUEST_OVERHEAD = 6
+# permission checks of the navigation (delegations, role permissions; nobody
+# holds permissions of their own).
+REQUEST_OVERHEAD = 5
 
 
 def count_queries(client, url, budget, django_assert_max_num_queries) -> int:
@@ -116,8 +117,9 @@ def test_the_staff_page_costs_the_same_with_1_and_30_history_entries(
     from aftersales.accounts import services as accounts_services
 
     # the person looked up, then with profile and department, roles, delegations
-    # received and given (with the other people), role changes, history
-    budget = REQUEST_OVERHEAD + 7
+    # received and given (with the other people), role changes, the profile's
+    # and the account's history
+    budget = REQUEST_OVERHEAD + 8
     admin = make_staff("admin", Role.ADMINISTRATOR)
     client = client_for(admin)
     short = make_staff("short", Role.SERVICE_WORKER)
