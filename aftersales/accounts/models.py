@@ -188,9 +188,6 @@ class Delegation(BaseModel):
     def __str__(self):
         return f"{self.delegator} → {self.delegate} ({self.get_role_display()})"
 
-    def is_active_on(self, day) -> bool:
-        return self.revoked_at is None and self.starts_on <= day <= self.ends_on
-
 
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once."""

@@ -3,7 +3,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q
 
-from aftersales.accounts.models import Delegation, StaffProfile
+from aftersales.accounts.models import Delegation
 
 
 def delegated_roles(user, day: date) -> set[str]:
@@ -64,7 +64,3 @@ def staff_detail(user_id: int):
 
 def role_changes_for(user, limit: int = 50):
     return user.role_changes.select_related("by")[:limit]
-
-
-def profile_of(user) -> StaffProfile | None:
-    return getattr(user, "profile", None)

@@ -10,7 +10,6 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from aftersales.config.env import env_bool, env_int, env_list, env_str
 
@@ -308,11 +307,8 @@ LOGGING = {
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-NINJA_PAGINATION_PER_PAGE = 25
-
 # Labels shown in the UI for this installation.
 COMPANY_NAME = env_str("COMPANY_NAME", "")
-APP_TITLE = _("Aftersales")
 CSRF_FAILURE_VIEW = "aftersales.core.views.csrf_failure"
 
 # --- Outbox (aftersales.notifications) ---------------------------------------

@@ -15,10 +15,6 @@ def can(user, perm: str, obj=None) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(perm, obj))
 
 
-def can_any(user, perms) -> bool:
-    return any(can(user, p) for p in perms)
-
-
 def require(user, perm: str, obj=None) -> None:
     if not can(user, perm, obj):
         raise PermissionDenied(perm)
