@@ -1,10 +1,16 @@
 """Shared test set-up: personas (STYLE rule 8), the database switch, and the
 rule that a skip under CI is a failure."""
 
+import email
+import email.policy
+import logging
 import os
+import socket
+import threading
 from datetime import date
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.test.utils import override_settings
 
@@ -186,3 +192,97 @@ def live_server(_media_url_while_live_server_starts, live_server):
     if settings.MEDIA_URL == "/uploads-are-not-public/":
         _media_url_while_live_server_starts.disable()
     return live_server
+
+
+# --- a real SMTP server on loopback (aiosmtpd), shared by every app's tests ---
+
+
+class Mailbox:
+    """What the test SMTP server received. ``refuse`` holds replies to give,
+    in order, to the next DATA commands (e.g. "451 4.3.0 Try again later");
+    after that every message is accepted."""
+
+    def __init__(self):
+        self.seen = []  # every DATA, refused or not: (envelope recipients, parsed message, reply)
+        self.refuse: list[str] = []
+        self.refuse_rcpt: list[str] = []
+        self.lock = threading.Lock()
+
+    @property
+    def accepted(self):
+        return [msg for _rcpt, msg, reply in self.seen if reply.startswith("250")]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            reply = self.refuse_rcpt.pop(0) if self.refuse_rcpt else None
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
+        with self.lock:
+            reply = (
+                self.refuse.pop(0)
+                if self.refuse
+                else f"250 2.0.0 Ok: queued as T{len(self.seen) + 1}"
+            )
+            self.seen.append((list(envelope.rcpt_tos), msg, reply))
+        return reply
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on 127.0.0.1; settings point at it."""
+    # aiosmtpd logs every SMTP command at INFO; keep failures readable.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "售后服务部 <aftersales@example.test>"
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def no_smtp_server(settings):
+    """Settings pointing at a loopback port where nothing listens."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _free_port()
+    settings.EMAIL_TIMEOUT = 5
+    return settings.EMAIL_PORT
+
+
+@pytest.fixture
+def huey_immediate():
+    """Tasks queued by on-commit callbacks run at once, in memory, instead of
+    landing in the development queue file."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield
+    finally:
+        HUEY.immediate = was

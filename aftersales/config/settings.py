@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.policy",
     "aftersales.notifications",
+    "aftersales.proposals",
+    "aftersales.portal",
 ]
 
 MIDDLEWARE = [
@@ -329,3 +331,33 @@ if OUTBOX_STUCK_SECONDS <= 3 * EMAIL_TIMEOUT:
     )
 # At most this many messages per run of the every-minute sweep.
 OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 50, minimum=1)
+
+# --- Proposals (aftersales.proposals, aftersales.portal) ---------------------
+# How long a signed portal link in a notice stays valid.
+PORTAL_LINK_MAX_AGE_DAYS = env_int("PORTAL_LINK_MAX_AGE_DAYS", 730, minimum=1)
+# P4: the mailbox the intake reads. Unset host: no mailbox is read (the
+# `aftersales intake-email` pipe still works). INTAKE_IMAP_SECURITY is "tls"
+# (IMAPS), "starttls", or "plain", which is only accepted on loopback.
+INTAKE_IMAP_HOST = env_str("INTAKE_IMAP_HOST", "")
+INTAKE_IMAP_SECURITY = env_str("INTAKE_IMAP_SECURITY", "tls", choices=("tls", "starttls", "plain"))
+INTAKE_IMAP_PORT = env_int(
+    "INTAKE_IMAP_PORT", 993 if INTAKE_IMAP_SECURITY == "tls" else 143, minimum=1, maximum=65535
+)
+INTAKE_IMAP_USER = env_str("INTAKE_IMAP_USER", "")
+INTAKE_IMAP_PASSWORD = env_str("INTAKE_IMAP_PASSWORD", "")
+INTAKE_IMAP_FOLDER = env_str("INTAKE_IMAP_FOLDER", "INBOX")
+INTAKE_IMAP_DONE_FOLDER = env_str("INTAKE_IMAP_DONE_FOLDER", "Aftersales/Processed")
+INTAKE_IMAP_INTERVAL_MINUTES = env_int("INTAKE_IMAP_INTERVAL_MINUTES", 2, minimum=1, maximum=60)
+if (
+    INTAKE_IMAP_HOST
+    and INTAKE_IMAP_SECURITY == "plain"
+    and INTAKE_IMAP_HOST
+    not in (
+        "127.0.0.1",
+        "::1",
+        "localhost",
+    )
+):
+    raise ImproperlyConfigured(
+        "INTAKE_IMAP_SECURITY=plain sends the mailbox password in clear: only on loopback."
+    )

@@ -21,6 +21,8 @@ urlpatterns = [
     path("customers/", include("aftersales.customers.urls")),
     path("policy/", include("aftersales.policy.urls")),
     path("outbox/", include("aftersales.notifications.urls")),
+    path("proposals/", include("aftersales.proposals.urls")),
+    path("portal/", include("aftersales.portal.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("bench/", include("aftersales.core.bench_urls")),
     path("", include("aftersales.core.urls")),

@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("core:my_work", _("My work")),
+    NavItem("proposals:list", _("Proposals"), "proposals.view_proposal"),
     NavItem("customers:list", _("Customers"), "customers.view_customer"),
     NavItem("notifications:outbox", _("Outbox"), "notifications.view_message"),
     NavItem("policy:list", _("Policy"), "policy.view_policyversion"),

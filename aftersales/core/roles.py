@@ -27,36 +27,80 @@ STAFF_READ = {
     "customers.view_customer",
     "policy.view_policyversion",
     "accounts.view_staffprofile",
+    "proposals.view_proposal",
 }
 CUSTOMER_CARE = {"customers.add_customer", "customers.change_customer"}
 OUTBOX = {"notifications.view_message", "notifications.handle_offline_message"}
+# P4 / P5: the department records proposals from every channel, accepts them
+# and routes them for study.
+INTAKE = {
+    "proposals.add_proposal",
+    "proposals.accept_proposal",
+    "proposals.handle_inbound_mail",
+}
+# P11: the evaluation committee is the general manager and the department managers.
+COMMITTEE = {"proposals.score_proposal"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.SERVICE_WORKER: STAFF_READ | CUSTOMER_CARE,
-    Role.AFTERSALES_SPECIALIST: STAFF_READ | CUSTOMER_CARE | OUTBOX,
+    Role.SERVICE_WORKER: STAFF_READ | CUSTOMER_CARE | {"proposals.add_proposal"},
+    Role.AFTERSALES_SPECIALIST: STAFF_READ | CUSTOMER_CARE | OUTBOX | INTAKE,
     Role.QUALITY_SPECIALIST: STAFF_READ | CUSTOMER_CARE | OUTBOX,
+    # P6: the customer service manager decides.
     Role.CS_MANAGER: STAFF_READ
     | CUSTOMER_CARE
     | OUTBOX
-    | {"customers.anonymize_customer", "notifications.retry_message", "accounts.add_delegation"},
+    | INTAKE
+    | {
+        "customers.anonymize_customer",
+        "notifications.retry_message",
+        "accounts.add_delegation",
+        "proposals.decide_proposal",
+        "proposals.record_implementation",
+        "proposals.export_proposal",
+        "proposals.manage_evaluation",
+        "proposals.issue_certificate",
+    },
+    # P9: the after-sales department manager approves a reserve past its limit.
     Role.AFTERSALES_MANAGER: STAFF_READ
     | CUSTOMER_CARE
     | OUTBOX
+    | INTAKE
+    | COMMITTEE
     | {
         "customers.anonymize_customer",
         "notifications.retry_message",
         "policy.change_policyversion",
         "accounts.add_delegation",
+        "proposals.extend_reserve",
+        "proposals.record_implementation",
+        "proposals.export_proposal",
+        "proposals.manage_evaluation",
+        "proposals.issue_certificate",
     },
-    Role.DEPARTMENT_MANAGER: STAFF_READ | {"accounts.add_delegation"},
+    Role.DEPARTMENT_MANAGER: STAFF_READ
+    | COMMITTEE
+    | {"accounts.add_delegation", "proposals.record_implementation"},
     # Q3 / Q14 / I3: the general manager approves the regulation's numbers.
+    # P11: ... and chairs the evaluation committee, approving rewards.
     Role.GENERAL_MANAGER: STAFF_READ
-    | {"policy.approve_policyversion", "policy.change_policyversion", "accounts.add_delegation"},
-    Role.COMMITTEE_MEMBER: STAFF_READ,
+    | COMMITTEE
+    | {
+        "policy.approve_policyversion",
+        "policy.change_policyversion",
+        "accounts.add_delegation",
+        "proposals.approve_reward",
+        "proposals.export_proposal",
+    },
+    Role.COMMITTEE_MEMBER: STAFF_READ | COMMITTEE,
     Role.INSPECTION_GROUP_MEMBER: STAFF_READ,
     Role.ADMINISTRATOR: STAFF_READ
     | OUTBOX
-    | {"accounts.manage_staff", "notifications.retry_message", "customers.anonymize_customer"},
+    | {
+        "accounts.manage_staff",
+        "notifications.retry_message",
+        "customers.anonymize_customer",
+        "proposals.handle_inbound_mail",
+    },
 }
 
 # Roles a delegation may hand on for a period: the managing ones.
@@ -101,5 +145,10 @@ def install_defaults_after_migrate(sender, app_config=None, using="default", **k
 
 
 def _last_app_label(apps) -> str:
-    labels = [c.label for c in apps.get_app_configs() if c.name.startswith("aftersales.")]
+    # post_migrate is sent only for apps that have a models module.
+    labels = [
+        c.label
+        for c in apps.get_app_configs()
+        if c.name.startswith("aftersales.") and c.models_module is not None
+    ]
     return labels[-1]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from aftersales.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("p/<str:token>/", views.proposal_signed, name="proposal_signed"),
+]
