@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.proposals",
     "aftersales.portal",
+    "aftersales.reports",
 ]
 
 MIDDLEWARE = [

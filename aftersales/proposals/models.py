@@ -76,7 +76,11 @@ class DevelopmentMode(models.TextChoices):
 
 
 class Proposal(BaseModel):
-    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True)
+    # Set right after the insert, from the id; NULL only inside that transaction
+    # (an empty string would clash with the unique constraint).
+    reference = models.CharField(  # noqa: DJ001
+        _("reference"), max_length=20, unique=True, null=True
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),
