@@ -6,4 +6,5 @@ app_name = "portal"
 
 urlpatterns = [
     path("p/<str:token>/", views.proposal_signed, name="proposal_signed"),
+    path("certificate/<str:token>/", views.certificate, name="certificate"),
 ]
