@@ -305,6 +305,7 @@ class DemoResult:
     logins: list  # (username, name, roles, password)
     created_staff: int
     created_customers: int
+    created_proposals: int = 0
 
 
 @transaction.atomic
@@ -361,8 +362,13 @@ def seed_demo() -> DemoResult:
             notes=notes,
         )
         created_customers += 1
+    from aftersales.proposals.demo import seed_demo_proposals
+
     return DemoResult(
-        logins=logins, created_staff=created_staff, created_customers=created_customers
+        logins=logins,
+        created_staff=created_staff,
+        created_customers=created_customers,
+        created_proposals=seed_demo_proposals(),
     )
 
 

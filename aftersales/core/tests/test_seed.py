@@ -86,7 +86,7 @@ def test_demo_again_without_if_empty_changes_nothing():
 
     out = seed("--demo")
 
-    assert "0 staff and 0 customers created" in out
+    assert "0 staff, 0 customers and 0 proposals created" in out
     assert (User.objects.count(), Customer.objects.count(), Department.objects.count()) == counts
 
 

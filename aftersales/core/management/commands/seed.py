@@ -70,7 +70,8 @@ class Command(BaseCommand):
         result = seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data: {result.created_staff} staff and {result.created_customers} customers created."
+                f"Demo data: {result.created_staff} staff, {result.created_customers} customers "
+                f"and {result.created_proposals} proposals created."
             )
         )
         rows = [("username", "password", "name", "roles")]
