@@ -164,3 +164,19 @@ def test_scale_is_deterministic_for_a_seed_and_anchor_date():
 
     assert first == second
     assert len(first) >= 30
+
+
+@pytest.mark.django_db
+def test_demo_shows_proposals_at_every_step_of_p4_to_p10():
+    from aftersales.proposals.models import Proposal, Status
+
+    seed("--demo")
+
+    statuses = set(Proposal.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+    duplicate = Proposal.objects.get(status=Status.CLOSED)
+    assert duplicate.duplicate_of.customer_id == duplicate.customer_id
+    # Re-running leaves the proposals alone.
+    before = Proposal.objects.count()
+    seed("--demo")
+    assert Proposal.objects.count() == before
