@@ -291,6 +291,9 @@ CACHES = {
     )
 }
 RATELIMIT_ENABLE = not BENCHMARK_RELAXED
+# Behind a reverse proxy, the header holding the client's address (e.g.
+# HTTP_X_REAL_IP): otherwise every visitor shares the proxy's limit.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 LOGGING = {
     "version": 1,

@@ -257,4 +257,12 @@ register(
     Key(
         "attachment_max_mb", 10, _("Largest attachment"), "P4", minimum=1, maximum=100, unit=_("MB")
     ),
+    Key(
+        "attachment_max_files",
+        10,
+        _("Most files attached to one proposal"),
+        "P4",
+        minimum=1,
+        maximum=100,
+    ),
 )
