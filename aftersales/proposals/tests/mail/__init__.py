@@ -1,0 +1,1 @@
+"""P4: proposals by email."""
