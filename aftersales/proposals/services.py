@@ -12,6 +12,7 @@ import random
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
@@ -23,6 +24,7 @@ from aftersales.core.permissions import can, require
 from aftersales.core.roles import Role
 from aftersales.notifications.services import notify
 from aftersales.policy.services import deadline_from, policy_in_force, policy_value
+from aftersales.proposals import search
 from aftersales.proposals.links import portal_url
 from aftersales.proposals.models import (
     ADOPTED_STATUSES,
@@ -46,7 +48,7 @@ CONTENT_MAX = 20000
 # is refused, never sent half-empty.
 REQUIRED_NOTICE_CONTENT = {
     "proposal_adopted": ("planned_date", "measures", "department"),
-    "proposal_not_adopted": (),
+    "proposal_not_adopted": ("note",),
     "proposal_reserved": ("reason", "decide_by"),
     "proposal_reserve_extended": ("reason", "decide_by"),
     "proposal_implemented": ("measures",),
@@ -268,6 +270,7 @@ def proposal_receive(
     )
     proposal.reference = reference_for(proposal)
     Proposal.objects.filter(pk=proposal.pk).update(reference=proposal.reference)
+    search.index_proposal(proposal)
     for checked, kind in files:
         attachment_add(proposal=proposal, checked=checked, kind=kind, by=by)
     _event(proposal, ProposalEvent.Kind.RECEIVED, by=by, new=Status.RECEIVED, channel=channel)
@@ -317,6 +320,32 @@ def attachment_add(
         f"{checked.sha256[:32]}.{extension}", ContentFile(checked.data), save=False
     )
     attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def proposal_attach_original(*, proposal: Proposal, checked: CheckedFile, by) -> Attachment:
+    """P4: the original of a letter or call (scan, call note) added after the
+    proposal was recorded, with an event on its timeline."""
+    require(by, "proposals.add_proposal")
+    kinds = {Channel.LETTER: Attachment.Kind.SCAN, Channel.PHONE: Attachment.Kind.CALL_NOTE}
+    proposal = _locked(proposal, None)
+    if proposal.channel not in kinds:
+        raise DomainError(
+            "not_recorded_by_staff",
+            _("Only a letter or a call recorded by staff takes its original this way."),
+            status=409,
+        )
+    attachment = attachment_add(
+        proposal=proposal, checked=checked, kind=kinds[proposal.channel], by=by
+    )
+    _event(
+        proposal,
+        ProposalEvent.Kind.NOTE,
+        by=by,
+        note=_("Original attached: %(name)s") % {"name": attachment.original_name},
+        attachment=attachment.pk,
+    )
     return attachment
 
 
@@ -373,15 +402,17 @@ def proposal_close(
                 _("Name the proposal this one repeats."),
                 fields={"duplicate_of": _("Required.")},
             )
-        if duplicate_of.pk == proposal.pk or duplicate_of.duplicate_of_id == proposal.pk:
+        # Link to the original, never to another duplicate.
+        while duplicate_of.duplicate_of_id:
+            duplicate_of = duplicate_of.duplicate_of
+        # Checked on the original reached, not only the proposal named: a chain
+        # that leads back to this proposal would close it as a copy of itself.
+        if duplicate_of.pk == proposal.pk:
             raise DomainError(
                 "duplicate_of_self",
                 _("A proposal cannot repeat itself."),
                 fields={"duplicate_of": _("Choose another proposal.")},
             )
-        # Link to the original, never to another duplicate.
-        while duplicate_of.duplicate_of_id:
-            duplicate_of = duplicate_of.duplicate_of
     elif reason == CloseReason.OTHER and not note:
         raise DomainError(
             "note_required", _("Say why it is not a proposal."), fields={"note": _("Required.")}
@@ -426,7 +457,8 @@ def proposal_route(
     with a due date (policy ``study_due_days`` unless given). Departments can
     be added while the study runs."""
     require(by, "proposals.accept_proposal")
-    departments = list(departments)
+    # A department named twice is asked once (one study per department).
+    departments = list({d.pk: d for d in departments}.values())
     if not departments:
         raise DomainError(
             "departments_required",
@@ -522,8 +554,6 @@ def study_opinion_submit(
     *, study: StudyRequest, by, opinion: str, seen_version: int | None
 ) -> StudyRequest:
     """P5: a department's written study opinion, once."""
-    from django.core.exceptions import PermissionDenied
-
     if not can_write_opinion(by, study):
         raise PermissionDenied("proposals.study_opinion")
     opinion = _clean_text(opinion, field="opinion", max_length=CONTENT_MAX)
@@ -737,6 +767,9 @@ def proposal_reserve_extend(
     """P9: move a reserve's decide-by date. Within the limit fixed on the
     reserve date the customer service manager may; past it, only the
     after-sales department manager, whose approval and reason are recorded."""
+    # Refused before anything about the proposal is read or told.
+    if not (can(by, "proposals.decide_proposal") or can(by, "proposals.extend_reserve")):
+        raise PermissionDenied("proposals.decide_proposal")
     reason = _clean_text(reason, field="reason", max_length=CONTENT_MAX)
     _required({"decide_by": decide_by, "reason": reason})
     proposal = _locked(proposal, seen_version)
@@ -754,8 +787,8 @@ def proposal_reserve_extend(
     if decide_by > limit:
         # P9: past the limit needs the after-sales department manager.
         require(by, "proposals.extend_reserve")
-    else:
-        require(by, "proposals.decide_proposal")
+    # Within the limit, whoever may decide the proposal or approve past the
+    # limit may move the date (the after-sales manager holds extend_reserve only).
     extension = ReserveExtension.objects.create(
         proposal=proposal,
         old_decide_by=proposal.decide_by,
@@ -800,8 +833,6 @@ def proposal_implemented(
     *, proposal: Proposal, by, note: str = "", seen_version: int | None
 ) -> Proposal:
     """P7: implementation done; the customer is told."""
-    from django.core.exceptions import PermissionDenied
-
     if not can_record_implementation(by, proposal):
         raise PermissionDenied("proposals.record_implementation")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from aftersales.accounts.models import Department
 from aftersales.customers.tests.factories import make_customer
 from aftersales.proposals import services
-from aftersales.proposals.models import Category, Channel, Proposal
+from aftersales.proposals.models import Category, Channel, CloseReason, Proposal
 
 _serial = itertools.count(1)
 
@@ -82,4 +82,60 @@ def adopted(proposal: Proposal, *, by, decider, departments) -> Proposal:
         planned_date=timezone.localdate() + timedelta(days=30),
         measures="退货审批由三级改为一级。",
         seen_version=proposal.version,
+    )
+
+
+def reserved(
+    proposal: Proposal,
+    *,
+    by,
+    decider,
+    departments,
+    decide_by=None,
+    reason="需要评估成本，暂予保留。",
+) -> Proposal:
+    """Studied, then reserved (P9) until ``decide_by`` (30 days on by default)."""
+    proposal = studied(proposal, by=by, departments=departments)
+    return services.proposal_reserve(
+        proposal=proposal,
+        by=decider,
+        reason=reason,
+        decide_by=decide_by or timezone.localdate() + timedelta(days=30),
+        seen_version=proposal.version,
+    )
+
+
+def not_adopted(proposal: Proposal, *, by, decider, departments) -> Proposal:
+    proposal = studied(proposal, by=by, departments=departments)
+    return services.proposal_not_adopt(
+        proposal=proposal, by=decider, note="与现行法规冲突。", seen_version=proposal.version
+    )
+
+
+def implemented(proposal: Proposal, *, by, decider, departments) -> Proposal:
+    proposal = adopted(proposal, by=by, decider=decider, departments=departments)
+    return services.proposal_implemented(
+        proposal=proposal, by=decider, note="已上线。", seen_version=proposal.version
+    )
+
+
+def closed(proposal: Proposal, *, by, reason=CloseReason.SPAM) -> Proposal:
+    return services.proposal_close(
+        proposal=proposal, by=by, reason=reason, seen_version=fresh(proposal).version
+    )
+
+
+def policy_in_force_with(by, effective_from=None, **overrides):
+    """A new policy version, drafted and approved through the services (Q3),
+    in force from ``effective_from`` (today by default). ``by`` must be the
+    general manager."""
+    from aftersales.policy import services as policy
+    from aftersales.policy.tests.factories import policy_values
+
+    draft = policy.policy_draft_create(by=by)
+    draft = policy.policy_draft_update(
+        version=draft, by=by, values=policy_values(**overrides), note="test: " + repr(overrides)
+    )
+    return policy.policy_approve(
+        version=draft, by=by, effective_from=effective_from or timezone.localdate()
     )
