@@ -21,8 +21,10 @@ from aftersales.accounts.api import router as accounts_router  # noqa: E402
 from aftersales.customers.api import router as customers_router  # noqa: E402
 from aftersales.notifications.api import router as notifications_router  # noqa: E402
 from aftersales.policy.api import router as policy_router  # noqa: E402
+from aftersales.proposals.api import router as proposals_router  # noqa: E402
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/customers", customers_router)
 api.add_router("/policy", policy_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/proposals", proposals_router)

@@ -21,6 +21,8 @@ class NavItem:
 NAVIGATION = [
     NavItem("core:my_work", _("My work")),
     NavItem("proposals:list", _("Proposals"), "proposals.view_proposal"),
+    NavItem("proposals:certificates", _("Certificates"), "proposals.issue_certificate"),
+    NavItem("proposals:mail_list", _("Inbound mail"), "proposals.handle_inbound_mail"),
     NavItem("customers:list", _("Customers"), "customers.view_customer"),
     NavItem("notifications:outbox", _("Outbox"), "notifications.view_message"),
     NavItem("policy:list", _("Policy"), "policy.view_policyversion"),
@@ -33,6 +35,14 @@ def nav_for(user, current_path: str = "") -> list[dict]:
     for item in NAVIGATION:
         if item.perm is None or can(user, item.perm):
             url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            items.append({"url": url, "label": item.label, "active": active, "name": item.url_name})
+            items.append({"url": url, "label": item.label, "active": False, "name": item.url_name})
+    # The current page belongs to the entry with the longest matching URL:
+    # /proposals/certificates/ is "Certificates", not also "Proposals".
+    matches = [
+        i
+        for i in items
+        if (current_path == i["url"] if i["url"] == "/" else current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

@@ -1,10 +1,42 @@
 from django.urls import path
 
-from aftersales.proposals import views
+from aftersales.proposals import views, views_list, views_mail, views_rewards
 
 app_name = "proposals"
 
 urlpatterns = [
-    path("", views.proposal_list, name="list"),
+    path("", views_list.proposal_list, name="list"),
+    path("summary/", views_list.proposal_summary, name="summary"),
+    path("export.xlsx", views_list.proposal_export, name="export"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("new/", views.proposal_record, name="record"),
+    path("<int:pk>/accept/", views.proposal_accept, name="accept"),
+    path("<int:pk>/close/", views.proposal_close, name="close"),
+    path("<int:pk>/route/", views.proposal_route, name="route"),
+    path("study/<int:pk>/opinion/", views.study_opinion, name="opinion"),
+    path("<int:pk>/adopt/", views.proposal_adopt, name="adopt"),
+    path("<int:pk>/not-adopt/", views.proposal_not_adopt, name="not_adopt"),
+    path("<int:pk>/reserve/", views.proposal_reserve, name="reserve"),
+    path("<int:pk>/extend/", views.proposal_extend, name="extend"),
+    path("<int:pk>/implemented/", views.proposal_implemented, name="implemented"),
+    path("<int:pk>/development/", views.proposal_development, name="development"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    # P5 acceptance record, P11 rewards, P12 certificates (views_rewards).
+    path("<int:pk>/acceptance-record.pdf", views_rewards.acceptance_pdf, name="acceptance_pdf"),
+    path("<int:pk>/evaluation/open/", views_rewards.evaluation_open, name="evaluation_open"),
+    path("evaluations/<int:pk>/score/", views_rewards.score, name="score"),
+    path("evaluations/<int:pk>/close/", views_rewards.close_scoring, name="close_scoring"),
+    path("evaluations/<int:pk>/approve/", views_rewards.reward_approve, name="reward_approve"),
+    path("evaluations/<int:pk>/pay/", views_rewards.reward_pay, name="reward_pay"),
+    # P4: mail the intake read, the quarantine and its retry (views_mail).
+    path("mail/", views_mail.mail_list, name="mail_list"),
+    path("mail/<int:pk>/", views_mail.mail_detail, name="mail_detail"),
+    path("mail/<int:pk>/raw/", views_mail.mail_raw, name="mail_raw"),
+    path("mail/<int:pk>/retry/", views_mail.mail_retry, name="mail_retry"),
+    path("certificates/", views_rewards.certificate_list, name="certificates"),
+    path(
+        "certificates/<int:pk>/download/",
+        views_rewards.certificate_download,
+        name="certificate_download",
+    ),
 ]

@@ -20,13 +20,37 @@ PERSONAS = [
 STAFF = set(PERSONAS) - {"outsider"}
 
 NAV = {
-    "worker": {"core:my_work", "customers:list", "policy:list"},
-    "quality_specialist": {"core:my_work", "customers:list", "policy:list", "notifications:outbox"},
-    "cs_manager": {"core:my_work", "customers:list", "policy:list", "notifications:outbox"},
-    "aftersales_manager": {"core:my_work", "customers:list", "policy:list", "notifications:outbox"},
-    "general_manager": {"core:my_work", "customers:list", "policy:list"},
+    "worker": {"core:my_work", "proposals:list", "customers:list", "policy:list"},
+    "quality_specialist": {
+        "core:my_work",
+        "proposals:list",
+        "customers:list",
+        "policy:list",
+        "notifications:outbox",
+    },
+    "cs_manager": {
+        "core:my_work",
+        "proposals:list",
+        "proposals:certificates",
+        "proposals:mail_list",
+        "customers:list",
+        "policy:list",
+        "notifications:outbox",
+    },
+    "aftersales_manager": {
+        "core:my_work",
+        "proposals:list",
+        "proposals:certificates",
+        "proposals:mail_list",
+        "customers:list",
+        "policy:list",
+        "notifications:outbox",
+    },
+    "general_manager": {"core:my_work", "proposals:list", "customers:list", "policy:list"},
     "administrator": {
         "core:my_work",
+        "proposals:list",
+        "proposals:mail_list",
         "customers:list",
         "policy:list",
         "notifications:outbox",
@@ -65,6 +89,13 @@ def test_the_current_page_is_marked_in_the_navigation(client_for, worker):
 
     assert 'href="/customers/" data-nav="customers:list" aria-current="page"' in html
     assert 'data-nav="policy:list" aria-current' not in html
+
+
+def test_only_the_closest_navigation_entry_is_current(client_for, cs_manager):
+    html = client_for(cs_manager).get(reverse("proposals:certificates")).content.decode()
+
+    assert 'data-nav="proposals:certificates" aria-current="page"' in html
+    assert 'data-nav="proposals:list" aria-current' not in html
 
 
 # (url, method, personas allowed). Pages that need a record use pk 1 / number 1.
