@@ -247,6 +247,14 @@ register(
         maximum=10000,
     ),
     Key(
+        "portal_submissions_per_address_per_hour",
+        3,
+        _("Web-form proposals from one email address or phone number per hour"),
+        "P4",
+        minimum=1,
+        maximum=10000,
+    ),
+    Key(
         "portal_lookups_per_ip_per_hour",
         30,
         _("Proposal look-ups from one address per hour"),

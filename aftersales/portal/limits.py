@@ -6,9 +6,9 @@ policy number read when it is applied, never a constant:
 
 - ``portal_submissions_per_ip_per_hour``: web-form posts from one IP address,
   every post counted (a flood of junk costs as much as a flood of proposals);
-- the same number per hour for proposals stored from one email address and,
-  separately, from one phone number, so rotating IP addresses does not let a
-  sender bury one address's inbox in acknowledgements;
+- ``portal_submissions_per_address_per_hour``: proposals stored from one email
+  address and, separately, from one phone number, so rotating IP addresses
+  does not let a sender bury one address's inbox in acknowledgements;
 - ``portal_lookups_per_ip_per_hour``: look-ups from one IP address, every
   attempt counted, so references cannot be guessed at speed.
 
@@ -62,7 +62,7 @@ def _address_usage(request, address: str, *, increment: bool):
         request,
         group=ADDRESS_GROUP,
         key=lambda group, request: address,
-        rate=_per_hour("portal_submissions_per_ip_per_hour"),
+        rate=_per_hour("portal_submissions_per_address_per_hour"),
         increment=increment,
     )
 

@@ -45,20 +45,22 @@ _PG_MAX_POSITIONS_PER_LEXEME = 256
 def tokens(text: str) -> list[str]:
     """The tokens of ``text`` in order, with BREAK where a phrase may not run
     on (between two Chinese runs)."""
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
     previous_cjk = False
-    for match in _TOKENS.finditer(unicodedata.normalize("NFKC", text or "")):
-        run = match.group("cjk")
+    for run, word in _TOKENS.findall(text):
         if run:
             if previous_cjk:
                 out.append(BREAK)
             if len(run) == 1:
                 out.append(run)
             else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+                out += [a + b for a, b in zip(run, run[1:], strict=False)]
             previous_cjk = True
         else:
-            out.append(match.group("word").lower())
+            out.append(word.lower())
             previous_cjk = False
     return out
 
@@ -173,21 +175,26 @@ def _sqlite_doc(toks: list[str]) -> str:
     return " ".join(toks)
 
 
+# Positions as text, made once: a document's literal is mostly these.
+_POSITIONS = tuple(str(n) for n in range(1, _PG_MAX_POSITION + 1))
+
+
 def _pg_doc(toks: list[str]) -> str:
     """A tsvector literal with positions: ``'退货':1 '货流':2``. A break
     leaves a gap of one position, so no phrase runs across it."""
-    positions: dict[str, list[int]] = {}
-    position = 0
-    for token in toks:
-        position += 1
-        if token == BREAK:
-            continue
-        if position > _PG_MAX_POSITION:
-            position = _PG_MAX_POSITION
-        kept = positions.setdefault(token, [])
-        if len(kept) < _PG_MAX_POSITIONS_PER_LEXEME and (not kept or kept[-1] != position):
-            kept.append(position)
-    return " ".join(f"'{token}':{','.join(map(str, at))}" for token, at in positions.items())
+    positions: dict[str, list[str]] = {}
+    for position, token in zip(_POSITIONS, toks, strict=False):
+        positions.setdefault(token, []).append(position)
+    # PostgreSQL clamps positions past its maximum to the maximum.
+    for token in toks[_PG_MAX_POSITION:]:
+        at = positions.setdefault(token, [])
+        if not at or at[-1] != _POSITIONS[-1]:
+            at.append(_POSITIONS[-1])
+    positions.pop(BREAK, None)
+    return " ".join(
+        "'" + token + "':" + ",".join(at[:_PG_MAX_POSITIONS_PER_LEXEME])
+        for token, at in positions.items()
+    )
 
 
 def _doc(toks: list[str]) -> str:

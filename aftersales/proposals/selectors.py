@@ -343,6 +343,8 @@ def proposal_detail_queryset():
     ).prefetch_related(
         "customer__contacts",
         "attachments",
+        # P5: the duplicates closed into this proposal, handled here.
+        Prefetch("duplicates", queryset=Proposal.objects.order_by("pk")),
         Prefetch(
             "study_requests",
             queryset=StudyRequest.objects.select_related(

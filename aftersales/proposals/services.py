@@ -51,7 +51,7 @@ REQUIRED_NOTICE_CONTENT = {
     "proposal_not_adopted": ("note",),
     "proposal_reserved": ("reason", "decide_by"),
     "proposal_reserve_extended": ("reason", "decide_by"),
-    "proposal_implemented": ("measures",),
+    "proposal_implemented": ("measures", "done_date"),
     "proposal_duplicate": ("original_reference",),
 }
 
@@ -175,6 +175,19 @@ def _notice(template: str, proposal: Proposal, context: dict, *, by=None, in_rep
         by=by,
         in_reply_to=in_reply_to,
     )
+
+
+def _decision_notice(template: str, proposal: Proposal, context: dict, *, by=None) -> None:
+    """A decision notice (P7, P8, P9) to the proposal's customer, and the same
+    to the customer of each duplicate closed into it (P5: "handled there"),
+    filed under their own reference. A customer who sent both hears once."""
+    _notice(template, proposal, context, by=by)
+    told = {proposal.customer_id}
+    for duplicate in proposal.duplicates.select_related("customer").order_by("pk"):
+        if duplicate.customer_id in told:
+            continue
+        told.add(duplicate.customer_id)
+        _notice(template, duplicate, {**context, "original_reference": proposal.reference}, by=by)
 
 
 def _staff_notice(template: str, proposal: Proposal, users, context: dict | None = None):
@@ -407,6 +420,13 @@ def proposal_close(
             duplicate_of = duplicate_of.duplicate_of
         # Checked on the original reached, not only the proposal named: a chain
         # that leads back to this proposal would close it as a copy of itself.
+        if duplicate_of.status == Status.CLOSED:
+            raise DomainError(
+                "duplicate_of_closed",
+                _("Proposal %(ref)s was closed as not a proposal: nothing is handled there.")
+                % {"ref": duplicate_of.reference},
+                fields={"duplicate_of": _("Choose an open or decided proposal.")},
+            )
         if duplicate_of.pk == proposal.pk:
             raise DomainError(
                 "duplicate_of_self",
@@ -662,7 +682,7 @@ def proposal_adopt(
         ),
     )
     _count_final_decision(proposal, now)
-    _notice(
+    _decision_notice(
         "proposal_adopted",
         proposal,
         {
@@ -695,7 +715,7 @@ def proposal_not_adopt(*, proposal: Proposal, by, note: str, seen_version: int |
         fields=("decided_at", "decided_by", "decision_note"),
     )
     _count_final_decision(proposal, now)
-    _notice("proposal_not_adopted", proposal, {"note": note}, by=by)
+    _decision_notice("proposal_not_adopted", proposal, {"note": note}, by=by)
     return proposal
 
 
@@ -756,7 +776,9 @@ def proposal_reserve(
         ),
         decide_by=decide_by.isoformat(),
     )
-    _notice("proposal_reserved", proposal, {"reason": reason, "decide_by": decide_by}, by=by)
+    _decision_notice(
+        "proposal_reserved", proposal, {"reason": reason, "decide_by": decide_by}, by=by
+    )
     return proposal
 
 
@@ -810,7 +832,7 @@ def proposal_reserve_extend(
         new_decide_by=decide_by.isoformat(),
         past_limit=decide_by > limit,
     )
-    _notice(
+    _decision_notice(
         "proposal_reserve_extended", proposal, {"reason": reason, "decide_by": decide_by}, by=by
     )
     return extension
@@ -847,10 +869,14 @@ def proposal_implemented(
         note=note,
         fields=("implemented_at", "implemented_by", "implementation_note"),
     )
-    _notice(
+    _decision_notice(
         "proposal_implemented",
         proposal,
-        {"measures": proposal.improvement_measures, "note": note},
+        {
+            "measures": proposal.improvement_measures,
+            "note": note,
+            "done_date": timezone.localtime(proposal.implemented_at).date(),
+        },
         by=by,
     )
     return proposal
@@ -1023,4 +1049,62 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
                 )
                 _event(proposal, ProposalEvent.Kind.REMINDER, note=_("Planned implementation"))
                 done["implementation_reminders"] += 1
+    done["notice_escalations"] = _escalate_late_notices(days("notice_due_days"))
     return done
+
+
+# The notices that tell a customer a decision (P7, P8, P9).
+DECISION_TEMPLATES = (
+    "proposal_adopted",
+    "proposal_not_adopted",
+    "proposal_reserved",
+    "proposal_reserve_extended",
+    "proposal_implemented",
+)
+
+
+def _escalate_late_notices(due, *, batch: int = 500) -> int:
+    """P7 / P8 / P9: the customer is told promptly. A decision notice not
+    delivered ``notice_due_days`` after it was written (email failing, a letter
+    not printed, a call not made) is escalated to the customer service
+    managers, once per notice."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from aftersales.notifications.models import Message
+    from aftersales.notifications.models import Status as MessageStatus
+
+    late = Message.objects.filter(
+        related_type=ContentType.objects.get_for_model(Proposal),
+        template__in=DECISION_TEMPLATES,
+        status__in=[
+            MessageStatus.QUEUED,
+            MessageStatus.SENDING,
+            MessageStatus.FAILED,
+            MessageStatus.TO_PRINT,
+            MessageStatus.TO_CALL,
+        ],
+        created_at__lte=timezone.now() - due,
+    ).order_by("pk")[:batch]
+    count = 0
+    for message in late:
+        with transaction.atomic():
+            proposal = Proposal.objects.select_for_update().get(pk=message.related_id)
+            if ProposalEvent.objects.filter(
+                proposal=proposal, kind=ProposalEvent.Kind.ESCALATION, data__message=message.pk
+            ).exists():
+                continue
+            _staff_notice(
+                "notice_late",
+                proposal,
+                _cs_managers(),
+                {"subject": message.subject, "status": message.get_status_display()},
+            )
+            _event(
+                proposal,
+                ProposalEvent.Kind.ESCALATION,
+                note=_("The customer has not been told yet: %(subject)s")
+                % {"subject": message.subject},
+                message=message.pk,
+            )
+            count += 1
+    return count

@@ -63,6 +63,16 @@ def proposal_summary(request):
 @permission_required("proposals.view_proposal", "proposals.export_proposal")
 def proposal_export(request):
     form = ProposalFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # Never an unfiltered export of what was meant to be a filtered one.
+        context = {
+            "form": form,
+            "rows": [],
+            "query": _query_without_cursor(request),
+            "error": _("Nothing was exported: correct the filters marked below."),
+            "first_page": True,
+        }
+        return render(request, "proposals/list.html", context, status=400)
     rows = selectors.proposal_export_rows(user=request.user, filters=form.filters())
     try:
         content = render_xlsx(

@@ -53,10 +53,13 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 
 
 def submit(client, *, ip: str = "198.51.100.7", files=(), **overrides):
-    data = form_data(**overrides)
+    """POST the form; keyword arguments named HTTP_* are request headers,
+    the others replace form fields."""
+    headers = {k: v for k, v in overrides.items() if k.startswith("HTTP_")}
+    data = form_data(**{k: v for k, v in overrides.items() if not k.startswith("HTTP_")})
     if files:
         data["attachments"] = list(files)
-    return client.post(FORM_URL, data, REMOTE_ADDR=ip)
+    return client.post(FORM_URL, data, REMOTE_ADDR=ip, **headers)
 
 
 def policy_today(**overrides):

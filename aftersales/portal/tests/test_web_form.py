@@ -210,7 +210,7 @@ def test_p4_submissions_per_ip_are_limited(client):
 
 
 def test_p4_submissions_per_address_are_limited_whatever_the_ip(client):
-    policy_today(portal_submissions_per_ip_per_hour=2)
+    policy_today(portal_submissions_per_address_per_hour=2)
     assert submit(client, ip="203.0.113.10", email="same@example.com").status_code == 302
     assert submit(client, ip="203.0.113.11", email="same@example.com").status_code == 302
     response = submit(client, ip="203.0.113.12", email="SAME@example.com")

@@ -15,6 +15,10 @@ from aftersales.proposals.tests.factories import make_department
 PASSWORD = "correct horse battery staple"  # what make_staff gives everyone
 
 
+# A loaded CI machine renders some pages slowly; wait for them rather than fail.
+WAIT_MS = 30_000
+
+
 @pytest.fixture(autouse=True)
 def huey_runs_in_process(huey_immediate):
     """Notices are delivered as soon as their transaction commits."""
@@ -32,7 +36,7 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.locator("main input[name=username]").fill(username)
     page.locator("main input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(f"{base_url}{reverse('core:my_work')}")
+    expect(page).to_have_url(f"{base_url}{reverse('core:my_work')}", timeout=WAIT_MS)
 
 
 def open_action(page, anchor: str):
@@ -79,11 +83,15 @@ def test_p4_to_p7_portal_form_to_adoption_email(live_server, page, make_staff, s
     accept.locator("select[name=category]").select_option("service")
     accept.locator("textarea[name=summary]").fill("保修期内免费清洗")
     accept.locator("button[type=submit]").click()
-    expect(page.locator("h1 .badge")).to_have_text(in_english(Status.ACCEPTED.label))
+    expect(page.locator("h1 .badge")).to_have_text(
+        in_english(Status.ACCEPTED.label), timeout=WAIT_MS
+    )
     route = open_action(page, "action-route")
     route.locator(f"input[name=departments][value='{engineering.pk}']").check()
     route.locator("button[type=submit]").click()
-    expect(page.locator("h1 .badge")).to_have_text(in_english(Status.UNDER_STUDY.label))
+    expect(page.locator("h1 .badge")).to_have_text(
+        in_english(Status.UNDER_STUDY.label), timeout=WAIT_MS
+    )
     proposal.refresh_from_db()
     assert proposal.status == Status.UNDER_STUDY
 
@@ -94,7 +102,7 @@ def test_p4_to_p7_portal_form_to_adoption_email(live_server, page, make_staff, s
     opinion = open_action(page, f"action-opinion-{study.pk}")
     opinion.locator("textarea").fill("可行：清洗可与年度保养合并。")
     opinion.locator("button[type=submit]").click()
-    expect(page.locator(f"#action-opinion-{study.pk}")).to_have_count(0)
+    expect(page.locator(f"#action-opinion-{study.pk}")).to_have_count(0, timeout=WAIT_MS)
 
     # P6 / P7: the customer service manager adopts it with time and measures.
     sign_in(page, base, "wang.fang")
@@ -105,7 +113,9 @@ def test_p4_to_p7_portal_form_to_adoption_email(live_server, page, make_staff, s
     adopt.locator("input[name=planned_date]").fill(planned.isoformat())
     adopt.locator("textarea[name=measures]").fill("保修期内每年免费清洗一次，与年度保养合并上门。")
     adopt.locator("button[type=submit]").click()
-    expect(page.locator("h1 .badge")).to_have_text(in_english(Status.ADOPTED.label))
+    expect(page.locator("h1 .badge")).to_have_text(
+        in_english(Status.ADOPTED.label), timeout=WAIT_MS
+    )
     proposal.refresh_from_db()
     assert proposal.status == Status.ADOPTED
 

@@ -104,3 +104,15 @@ def test_an_export_under_the_cap_has_no_note(cs_manager):
     rows = list(selectors.proposal_export_rows(user=cs_manager, filters={}, cap=3, chunk=2))
 
     assert [row[0] for row in rows] == [p.reference for p in made[::-1]]
+
+
+def test_an_export_with_an_invalid_filter_is_refused_not_unfiltered(client_for, cs_manager):
+    make_proposal(title="任何提案")
+
+    response = client_for(cs_manager).get(
+        reverse("proposals:export") + "?received_from=not-a-date&status=adopted"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert 'id="id_received_from"' in response.content.decode()

@@ -30,6 +30,7 @@ NOTHING = {
     "reserve_reminders": 0,
     "reserve_escalations": 0,
     "implementation_reminders": 0,
+    "notice_escalations": 0,
 }
 
 
