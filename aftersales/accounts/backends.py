@@ -1,5 +1,7 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -12,18 +14,37 @@ class RoleBackend(ModelBackend):
         # so there is nothing to read (one query less on every page).
         return set()
 
+    def get_user(self, user_id):
+        # Every page shows the user's name and follows their language: read
+        # the profile with the user, in the query Django makes anyway.
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("profile").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def get_group_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_aftersales_group_perm_cache"):
-            from aftersales.accounts.selectors import delegated_roles
+            from aftersales.accounts.models import Delegation
 
-            roles = delegated_roles(user_obj, timezone.localdate())
-            own = super().get_group_permissions(user_obj)
-            if roles:
-                rows = Permission.objects.filter(group__name__in=roles).values_list(
-                    "content_type__app_label", "codename"
-                )
-                own = own | {f"{app}.{code}" for app, code in rows}
-            user_obj._aftersales_group_perm_cache = own
+            # One query: the permissions of the user's own roles and of the
+            # roles delegated to them today by someone who holds them.
+            today = timezone.localdate()
+            delegated = Delegation.objects.filter(
+                delegate=user_obj,
+                revoked_at__isnull=True,
+                starts_on__lte=today,
+                ends_on__gte=today,
+                delegator__groups__name=F("role"),
+                delegator__is_active=True,
+            ).values("role")
+            rows = (
+                Permission.objects.filter(Q(group__user=user_obj) | Q(group__name__in=delegated))
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            )
+            user_obj._aftersales_group_perm_cache = {f"{app}.{code}" for app, code in rows}
         return user_obj._aftersales_group_perm_cache

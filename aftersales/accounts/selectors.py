@@ -1,22 +1,8 @@
-from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from aftersales.accounts.models import Delegation
-
-
-def delegated_roles(user, day: date) -> set[str]:
-    """Roles the user holds on ``day`` by an active delegation from someone who
-    holds them."""
-    rows = (
-        Delegation.objects.filter(
-            delegate=user, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day
-        )
-        .filter(delegator__groups__name=F("role"), delegator__is_active=True)
-        .values_list("role", flat=True)
-    )
-    return set(rows)
 
 
 def user_roles(user) -> list[str]:

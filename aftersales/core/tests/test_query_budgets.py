@@ -19,10 +19,10 @@ from aftersales.policy.tests.factories import policy_values
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in page starts with: session, user, profile (language), and the
-# permission checks of the navigation (delegations, role permissions; nobody
-# holds permissions of their own).
-REQUEST_OVERHEAD = 5
+# Every signed-in page starts with: the session, the user with their profile
+# (name, language), and their permissions: the roles they hold and those
+# delegated to them today, in one query (nobody holds permissions of their own).
+REQUEST_OVERHEAD = 3
 
 
 def count_queries(client, url, budget, django_assert_max_num_queries) -> int:
