@@ -12,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import Field as NinjaField
@@ -24,13 +26,18 @@ from ninja.pagination import paginate
 from aftersales.accounts.models import Department
 from aftersales.core.api import ERROR_RESPONSES, CursorPagination
 from aftersales.core.errors import DomainError
+from aftersales.core.files import protected_download
 from aftersales.core.permissions import can, require
 from aftersales.customers.models import Customer
 from aftersales.customers.services import customer_find_or_create
+from aftersales.notifications.rendering import language_or_default
 from aftersales.policy.services import policy_value
 from aftersales.proposals import certificates, rewards, selectors, services
+from aftersales.proposals.filters import ProposalFilterForm
+from aftersales.proposals.mail import selectors as mail_selectors
 from aftersales.proposals.mail.intake import mail_retry
 from aftersales.proposals.models import (
+    Attachment,
     Certificate,
     Evaluation,
     InboundMail,
@@ -53,6 +60,7 @@ from aftersales.proposals.schemas import (
     EvaluationVersionIn,
     ExtendReserveIn,
     ImplementedIn,
+    InboundMailDetailOut,
     InboundMailOut,
     InboundRetryOut,
     NoteIn,
@@ -65,13 +73,25 @@ from aftersales.proposals.schemas import (
     RouteIn,
     ScoreIn,
     SummaryOut,
+    WorkItemOut,
     user_brief,
 )
 from aftersales.proposals.uploads import check_upload
+from aftersales.proposals.work import proposals_work
+from aftersales.reports.xlsx import render_xlsx
 
 router = Router(tags=["proposals"])
 
 DETAIL = {200: ProposalDetailOut, **ERROR_RESPONSES}
+# A file answer: the body is the file, described in the schema by _file().
+FILE = {200: None, **ERROR_RESPONSES}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file(media_type: str, description) -> dict:
+    """openapi_extra for an endpoint whose 200 answer is a file, not JSON."""
+    content = {media_type: {"schema": {"type": "string", "format": "binary"}}}
+    return {"responses": {200: {"description": description, "content": content}}}
 
 
 # --- reads -------------------------------------------------------------------
@@ -89,9 +109,7 @@ class ListFilters(Schema):
         None, description=_lazy("Only proposals past a study due date or decide-by date.")
     )
     customer: int | None = NinjaField(None, description=_lazy("Id of the customer."))
-    q: str = NinjaField(
-        "", description=_lazy("Full-text search in reference, title, content and summary.")
-    )
+    q: str = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
     sort: str = NinjaField(
         "",
         description=_lazy(
@@ -123,6 +141,69 @@ def proposal_list(request, filters: Query[ListFilters]):
     return {"items": rows, "next_cursor": next_cursor}
 
 
+class ExportFilters(Schema):
+    """The list's filters, read by the staff list's own filter form, so the API
+    and the page's export narrow the same way."""
+
+    status: str = NinjaField("", description=_lazy("A status, e.g. under_study or reserved."))
+    channel: str = NinjaField("", description=_lazy("web, email, letter or phone."))
+    department: str = NinjaField("", description=_lazy("Id of a department asked to study it."))
+    received_from: str = NinjaField("", description=_lazy("Received on or after (YYYY-MM-DD)."))
+    received_to: str = NinjaField("", description=_lazy("Received on or before (YYYY-MM-DD)."))
+    overdue: str = NinjaField(
+        "",
+        description=_lazy("true: only proposals past a study due date or decide-by date."),
+    )
+    customer: str = NinjaField("", description=_lazy("Id of the customer."))
+    q: str = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
+    sort: str = NinjaField("", description=_lazy("newest (the default), oldest or decide_by."))
+
+
+def export_filters(params) -> dict:
+    """The selector filters ``params`` (a dict or QueryDict) ask for, checked
+    by the list's filter form. A filter that is not valid refuses the export,
+    naming the field: leaving it out would export more than was asked for."""
+    form = ProposalFilterForm(params)
+    if not form.is_valid():
+        fields = {name: " ".join(errors) for name, errors in form.errors.items()}
+        raise DomainError(
+            "invalid_filter", _("A filter is not valid; nothing was exported."), fields=fields
+        )
+    return form.filters()
+
+
+def proposal_export_response(*, user, filters: dict) -> HttpResponse:
+    """The filtered list as an XLSX download (STYLE rule 11: the selector's
+    rows, then the renderer). What a customer wrote stays inert text."""
+    rows = selectors.proposal_export_rows(user=user, filters=filters)
+    # The rows are read while rendering: a refusal raises here, before any answer.
+    content = render_xlsx(
+        header=selectors.proposal_export_header(), rows=rows, sheet_title=_("Proposals")
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    filename = f"proposals-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get(
+    "/export.xlsx",
+    response=FILE,
+    summary=_lazy("Export the filtered list as XLSX"),
+    description=_lazy(
+        "P4-P9: the proposals the list shows for the same filters (and search), as a "
+        "spreadsheet, whole rather than a page at a time, up to the export cap. A filter that "
+        "is not valid answers 400 naming it; nothing is exported."
+    ),
+    openapi_extra=_file(XLSX, _lazy("The spreadsheet.")),
+)
+def proposal_export(request, filters: Query[ExportFilters]):
+    require(request.auth, "proposals.view_proposal")
+    require(request.auth, "proposals.export_proposal")
+    data = {key: value for key, value in filters.dict().items() if value != ""}
+    return proposal_export_response(user=request.auth, filters=export_filters(data))
+
+
 def _detail(proposal_id: int) -> Proposal:
     # The selector joins or prefetches each relation the detail shows: a fixed
     # number of queries however long the proposal's history grows.
@@ -145,6 +226,58 @@ def _detail(proposal_id: int) -> Proposal:
 def proposal_get(request, proposal_id: int):
     require(request.auth, "proposals.view_proposal")
     return _detail(proposal_id)
+
+
+@router.get(
+    "/{int:proposal_id}/acceptance-record.pdf",
+    response=FILE,
+    summary=_lazy("The acceptance record as PDF"),
+    description=_lazy(
+        "P5: the printable acceptance record of an accepted proposal (or one further on), "
+        "in lang (zh-hans or en) or the request's language. A proposal not yet accepted "
+        "has none: 409."
+    ),
+    openapi_extra=_file("application/pdf", _lazy("The acceptance record.")),
+)
+def acceptance_record(request, proposal_id: int, lang: str = ""):
+    from aftersales.reports.pdf import acceptance_record_pdf
+
+    require(request.auth, "proposals.view_proposal")
+    # What the record prints, loaded as acceptance_record_pdf asks.
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("customer", "accepted_by__profile").prefetch_related(
+            "study_requests__department"
+        ),
+        pk=proposal_id,
+    )
+    if proposal.accepted_at is None:
+        raise DomainError(
+            "p5_not_accepted",
+            _("The proposal has not been accepted, so it has no acceptance record yet."),
+            status=409,
+        )
+    pdf = acceptance_record_pdf(proposal, language=language_or_default(lang or get_language()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{proposal.reference}-acceptance-record.pdf"'
+    )
+    return response
+
+
+@router.get(
+    "/attachments/{int:attachment_id}",
+    response=FILE,
+    summary=_lazy("Download an attachment"),
+    description=_lazy(
+        "P4: an original a proposal arrived with (uploaded file, scanned letter, call note, "
+        "mail attachment), as a download, never shown inline."
+    ),
+    openapi_extra=_file("application/octet-stream", _lazy("The file as it was received.")),
+)
+def attachment_download(request, attachment_id: int):
+    require(request.auth, "proposals.view_proposal")
+    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    return protected_download(attachment.file.name, download_name=attachment.original_name)
 
 
 # --- P4: letters and calls ---------------------------------------------------
@@ -478,6 +611,34 @@ def inbound_mail_list(request, outcome: str = InboundMail.Outcome.QUARANTINED.va
     return mails
 
 
+@router.get(
+    "/inbound-mail/{int:mail_id}",
+    response={200: InboundMailDetailOut, **ERROR_RESPONSES},
+    summary=_lazy("Read a mail the intake read"),
+    description=_lazy(
+        "P4: one inbound mail as stored: sender, subject, size, what became of it (the "
+        "proposal it created or joined, or why it is quarantined), who retried it and when, "
+        "and the files it carried. The message itself is at /raw."
+    ),
+)
+def inbound_mail_get(request, mail_id: int):
+    require(request.auth, "proposals.handle_inbound_mail")
+    return get_object_or_404(mail_selectors.inbound_mail_detail(), pk=mail_id)
+
+
+@router.get(
+    "/inbound-mail/{int:mail_id}/raw",
+    response=FILE,
+    summary=_lazy("Download a mail's raw message"),
+    description=_lazy("P4: the bytes the intake read, kept as they came, as an .eml file."),
+    openapi_extra=_file("message/rfc822", _lazy("The raw message.")),
+)
+def inbound_mail_raw(request, mail_id: int):
+    require(request.auth, "proposals.handle_inbound_mail")
+    inbound = get_object_or_404(InboundMail, pk=mail_id)
+    return protected_download(inbound.raw.name, download_name=f"mail-{inbound.pk}.eml")
+
+
 @router.post(
     "/inbound-mail/{int:mail_id}/retry",
     response={200: InboundRetryOut, **ERROR_RESPONSES},
@@ -729,12 +890,52 @@ def certificates_issue(request, payload: CertificatesIssueIn):
     "/certificates",
     response={200: list[CertificateOut], **ERROR_RESPONSES},
     summary=_lazy("List certificates"),
-    description=_lazy("P12: the certificates of appreciation issued, newest first."),
+    description=_lazy(
+        "P12: the certificates of appreciation issued, newest first, for those who issue them."
+    ),
 )
 @paginate(CursorPagination)
 def certificate_list(request, year: int | None = None):
-    require(request.auth, "proposals.view_proposal")
+    # P12: the same people who issue certificates see them, as on the staff page.
+    require(request.auth, "proposals.issue_certificate")
     rows = _certificates()
     if year is not None:
         rows = rows.filter(year=year)
     return rows
+
+
+@router.get(
+    "/certificates/{int:certificate_id}/file",
+    response=FILE,
+    summary=_lazy("Download a certificate"),
+    description=_lazy("P12: the certificate of appreciation as the PDF the customer was sent."),
+    openapi_extra=_file("application/pdf", _lazy("The certificate.")),
+)
+def certificate_file(request, certificate_id: int):
+    require(request.auth, "proposals.issue_certificate")
+    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    if not certificate.file:
+        raise Http404
+    return protected_download(
+        certificate.file.name,
+        download_name=certificates.certificate_download_name(certificate),
+    )
+
+
+# --- My work -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/my-work",
+    response={200: list[WorkItemOut], **ERROR_RESPONSES},
+    summary=_lazy("My work on proposals"),
+    description=_lazy(
+        "What waits on the user: study opinions to write (P5), proposals to accept or send "
+        "for study (P5), to decide (P6, P9), to score and rewards to approve (P11). Empty "
+        "when nothing waits."
+    ),
+)
+def my_work(request):
+    require(request.auth, "proposals.view_proposal")
+    section = proposals_work(request.auth)
+    return section["items"] if section else []

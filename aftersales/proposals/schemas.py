@@ -426,6 +426,39 @@ class InboundMailOut(Schema):
     version: int
 
 
+class InboundMailDetailOut(InboundMailOut):
+    """P4: one mail as stored, with what it became and the files it carried."""
+
+    outcome_label: str
+    source_label: str
+    proposal_reference: str | None
+    retried_by: UserOut | None
+    updated_at: datetime
+    attachments: list[AttachmentOut] = Field(
+        ..., description=_("The files the mail carried, as attached to its proposal.")
+    )
+
+    @staticmethod
+    def resolve_outcome_label(obj):
+        return str(obj.get_outcome_display())
+
+    @staticmethod
+    def resolve_source_label(obj):
+        return str(obj.get_source_display())
+
+    @staticmethod
+    def resolve_proposal_reference(obj):
+        return obj.proposal.reference if obj.proposal_id else None
+
+    @staticmethod
+    def resolve_retried_by(obj):
+        return user_brief(obj.retried_by)
+
+    @staticmethod
+    def resolve_attachments(obj):
+        return list(obj.attachments.all())
+
+
 class InboundRetryOut(Schema):
     outcome: str
     detail: str
@@ -565,3 +598,12 @@ class SummaryOut(Schema):
         ...,
         description=_("Reserved proposals whose decide-by date is near (P9) or past."),
     )
+
+
+# --- My work ------------------------------------------------------------------------
+
+
+class WorkItemOut(Schema):
+    label: str
+    url: str = Field(..., description=_("The staff page where the work is done."))
+    note: str

@@ -1,13 +1,18 @@
 """The proposal endpoints under /api/v1/proposals (P4-P12): every read and
 every action, who may take it, and what a refusal leaves behind (nothing)."""
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from aftersales.accounts.services import api_token_create, api_token_revoke
 from aftersales.core.roles import Role
@@ -15,6 +20,8 @@ from aftersales.customers.models import Customer
 from aftersales.customers.tests.factories import make_customer
 from aftersales.proposals import services
 from aftersales.proposals.models import (
+    Attachment,
+    Channel,
     InboundMail,
     Proposal,
     ProposalEvent,
@@ -34,6 +41,7 @@ from aftersales.proposals.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/proposals/"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def error(response):
@@ -310,9 +318,10 @@ def test_the_detail_costs_the_same_queries_however_long_the_history(
 
     assert len(client.get(f"{API}{long.pk}").json()["reserve_extensions"]) == 2
     assert many == one, (one, many)
-    # session, user, profile, permissions (3), the proposal with its joins, studies,
-    # extensions, attachments, events, notices
-    assert one <= 12, one
+    # session, user, profile, roles by delegation, permissions, the proposal with its
+    # joins, the customer's contacts, attachments, duplicates, studies, extensions,
+    # events, notices (the selector loads what the HTML page shows too)
+    assert one <= 13, one
 
 
 def test_outsiders_may_not_read_proposals(client_for, outsider):
@@ -330,6 +339,55 @@ def test_an_unknown_proposal_answers_404_in_the_error_shape(client_for, cs_manag
     assert error(client.get(f"{API}424242"))["code"] == "not_found"
     response = post(client, f"{API}424242/not-adopt", {"seen_version": 1, "note": "x"})
     assert (response.status_code, error(response)["code"]) == (404, "not_found")
+
+
+@pytest.mark.pdf
+def test_p5_the_acceptance_record_pdf_is_read_for_an_accepted_proposal_only(
+    client_for, worker, specialist, outsider, rd
+):
+    proposal = under_study(make_proposal(), by=specialist, departments=[rd])
+    not_accepted = make_proposal()
+    client = client_for(worker)
+
+    response = client.get(f"{API}{proposal.pk}/acceptance-record.pdf", {"lang": "en"})
+    too_early = client.get(f"{API}{not_accepted.pk}/acceptance-record.pdf")
+    refused = client_for(outsider).get(f"{API}{proposal.pk}/acceptance-record.pdf")
+    missing = client.get(f"{API}424242/acceptance-record.pdf")
+
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        f'filename="{proposal.reference}-acceptance-record.pdf"'
+        in (response["Content-Disposition"])
+    )
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Proposal acceptance record" in text and proposal.reference in text
+    assert (too_early.status_code, error(too_early)["code"]) == (409, "p5_not_accepted")
+    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
+
+
+def test_p4_an_attachment_downloads_for_staff_only_and_never_inline(
+    media, client_for, worker, outsider
+):
+    from aftersales.proposals.uploads import check_upload
+
+    body = b"%PDF-1.4 scanned letter"
+    scan = check_upload("来信.pdf", body, max_bytes=10**6)
+    make_proposal(channel="letter", by=worker, files=[(scan, "scan")])
+    attachment = Attachment.objects.get()
+    url = f"{API}attachments/{attachment.pk}"
+
+    response = client_for(worker).get(url)
+    refused = client_for(outsider).get(url)
+    missing = client_for(worker).get(f"{API}attachments/424242")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == body
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "%E6%9D%A5%E4%BF%A1.pdf" in response["Content-Disposition"]  # 来信.pdf
+    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
 
 
 # --- the list ----------------------------------------------------------------------
@@ -397,6 +455,77 @@ def test_the_list_costs_the_same_queries_for_1_and_30_proposals(client_for, work
 
     assert len(client.get(API, {"limit": 50}).json()["items"]) == 30
     assert thirty == one
+
+
+# --- the XLSX export ---------------------------------------------------------------------
+
+
+def workbook_rows(response):
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == XLSX
+    disposition = response["Content-Disposition"]
+    assert re.fullmatch(r'attachment; filename="proposals-\d{8}-\d{4}\.xlsx"', disposition)
+    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows())
+
+
+def test_the_xlsx_export_is_the_filtered_list_and_customer_formulas_stay_text(
+    client_for, cs_manager
+):
+    letter_ = make_proposal(
+        channel=Channel.LETTER,
+        by=cs_manager,
+        title='=HYPERLINK("http://evil.example/","点我")',
+        acknowledge=False,
+    )
+    make_proposal(title="=1+1 on the web", acknowledge=False)
+
+    header, *rows = workbook_rows(
+        client_for(cs_manager).get(f"{API}export.xlsx", {"channel": "letter"})
+    )
+
+    assert len(header) == 10
+    assert [row[0].value for row in rows] == [letter_.reference]
+    title = rows[0][5]
+    assert title.value == letter_.title
+    assert title.data_type == "s" and title.quotePrefix
+
+
+def test_the_xlsx_export_follows_the_search(client_for, cs_manager):
+    hit = make_proposal(title="保修", content="保修期", acknowledge=False)
+    make_proposal(title="别的", content="无关", acknowledge=False)
+
+    _header, *rows = workbook_rows(client_for(cs_manager).get(f"{API}export.xlsx", {"q": "保修"}))
+
+    assert [row[0].value for row in rows] == [hit.reference]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"received_from": "2026-13-01"}, "received_from"),
+        ({"status": "bogus"}, "status"),
+        ({"department": "abc"}, "department"),
+        ({"customer": "x"}, "customer"),
+        ({"sort": "random"}, "sort"),
+    ],
+)
+def test_an_export_filter_that_is_not_valid_is_refused_naming_it_not_dropped(
+    client_for, cs_manager, params, field
+):
+    make_proposal(acknowledge=False)
+
+    response = client_for(cs_manager).get(f"{API}export.xlsx", params)
+
+    assert (response.status_code, error(response)["code"]) == (400, "invalid_filter")
+    assert field in error(response)["fields"]
+
+
+def test_only_those_who_may_export_get_the_xlsx(client_for, worker, outsider):
+    make_proposal(acknowledge=False)
+
+    for user in (worker, outsider):
+        response = client_for(user).get(f"{API}export.xlsx")
+        assert (response.status_code, error(response)["code"]) == (403, "forbidden")
 
 
 # --- P5: acceptance and closing ------------------------------------------------------
@@ -994,6 +1123,66 @@ def test_p4_retrying_is_for_mail_handlers_and_for_quarantined_mail_only(
     assert InboundMail.objects.get(pk=stuck.pk).retried_by == specialist
 
 
+def test_p4_a_mail_is_read_with_its_outcome_and_files_and_its_raw_bytes_downloaded(
+    media, client_for, specialist, worker
+):
+    from aftersales.proposals.mail.intake import mail_intake
+    from aftersales.proposals.tests.mail import samples
+
+    raw = samples.attachment_mail()
+    taken = mail_intake(raw, source="pipe")
+    inbound = taken.inbound
+    client = client_for(specialist)
+
+    response = client.get(f"{API}inbound-mail/{inbound.pk}")
+    download = client.get(f"{API}inbound-mail/{inbound.pk}/raw")
+
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["outcome"], data["source"], data["size"]) == ("created", "pipe", len(raw))
+    assert data["subject"] == "附件建议" and "wang@example.cn" in data["mail_from"]
+    assert (data["proposal_id"], data["proposal_reference"]) == (
+        taken.proposal.pk,
+        taken.proposal.reference,
+    )
+    assert data["error"] == "" and data["retried_by"] is None and data["created_at"]
+    assert sorted((a["name"], a["kind"]) for a in data["attachments"]) == [
+        ("改进建议.pdf", "mail"),
+        ("现场照片.png", "mail"),
+    ]
+    assert all(a["size"] > 0 for a in data["attachments"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == raw
+    assert f'filename="mail-{inbound.pk}.eml"' in download["Content-Disposition"]
+
+
+def test_p4_a_quarantined_mail_shows_its_error_and_only_mail_handlers_read_it(
+    media, client_for, specialist, worker
+):
+    from aftersales.proposals.tests.mail import samples
+
+    stuck = quarantined(samples.malformed_mail())
+    client = client_for(specialist)
+
+    data = client.get(f"{API}inbound-mail/{stuck.pk}").json()
+    refused = [
+        client_for(worker).get(f"{API}inbound-mail/{stuck.pk}{tail}") for tail in ("", "/raw")
+    ]
+    missing = [client.get(f"{API}inbound-mail/424242{tail}") for tail in ("", "/raw")]
+
+    assert (data["outcome"], data["error"]) == (
+        "quarantined",
+        "OperationalError: database is locked",
+    )
+    assert (data["proposal_id"], data["proposal_reference"], data["attachments"]) == (
+        None,
+        None,
+        [],
+    )
+    assert [(r.status_code, error(r)["code"]) for r in refused] == [(403, "forbidden")] * 2
+    assert [(r.status_code, error(r)["code"]) for r in missing] == [(404, "not_found")] * 2
+
+
 # --- the summary ----------------------------------------------------------------------------
 
 
@@ -1194,9 +1383,42 @@ def test_p12_certificates_are_issued_once_and_listed_by_year(media, client_for, 
     assert again.status_code == 201 and again.json()["issued"] == []
     assert (this_year.status_code, error(this_year)["code"]) == (400, "p12_year_not_over")
     assert "year" in error(this_year)["fields"]
-    listed = client_for(worker).get(f"{API}certificates", {"year": year}).json()["items"]
+    listed = client.get(f"{API}certificates", {"year": year}).json()["items"]
     assert [row["number"] for row in listed] == [f"C-{year}-0001"]
-    assert client_for(worker).get(f"{API}certificates", {"year": year - 1}).json()["items"] == []
+    assert client.get(f"{API}certificates", {"year": year - 1}).json()["items"] == []
+    # P12: as on the staff page, only those who issue certificates list them.
+    hidden = client_for(worker).get(f"{API}certificates", {"year": year})
+    assert (hidden.status_code, error(hidden)["code"]) == (403, "forbidden")
+
+    pdf = client.get(f"{API}certificates/{certificate['id']}/file")
+    assert pdf.status_code == 200, pdf.content
+    assert pdf["Content-Type"] == "application/pdf"
+    assert f'filename="C-{year}-0001.pdf"' in pdf["Content-Disposition"]
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    refused_file = client_for(worker).get(f"{API}certificates/{certificate['id']}/file")
+    missing = client.get(f"{API}certificates/424242/file")
+    assert (refused_file.status_code, error(refused_file)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
+
+
+# --- My work ------------------------------------------------------------------------------
+
+
+def test_my_work_lists_what_waits_on_the_user_or_nothing(client_for, specialist, worker, outsider):
+    waiting = make_proposal()
+
+    mine = client_for(specialist).get(f"{API}my-work")
+    none = client_for(worker).get(f"{API}my-work")
+    refused = client_for(outsider).get(f"{API}my-work")
+
+    assert mine.status_code == 200, mine.content
+    # P5: the specialist accepts proposals; a received one waits on them.
+    [item] = mine.json()
+    assert set(item) == {"label", "url", "note"}
+    assert waiting.reference in item["label"] and item["note"]
+    assert item["url"] == reverse("proposals:detail", args=[waiting.pk])
+    assert (none.status_code, none.json()) == (200, [])
+    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
 
 
 # --- authentication -------------------------------------------------------------------------
@@ -1274,6 +1496,13 @@ def test_the_openapi_schema_describes_every_proposal_endpoint(client_for, worker
             ("get", "/api/v1/proposals/evaluations/{evaluation_id}"),
             ("post", "/api/v1/proposals/certificates/issue"),
             ("get", "/api/v1/proposals/certificates"),
+            ("get", "/api/v1/proposals/export.xlsx"),
+            ("get", "/api/v1/proposals/{proposal_id}/acceptance-record.pdf"),
+            ("get", "/api/v1/proposals/attachments/{attachment_id}"),
+            ("get", "/api/v1/proposals/certificates/{certificate_id}/file"),
+            ("get", "/api/v1/proposals/inbound-mail/{mail_id}"),
+            ("get", "/api/v1/proposals/inbound-mail/{mail_id}/raw"),
+            ("get", "/api/v1/proposals/my-work"),
         }
         | {
             ("post", f"/api/v1/proposals/evaluations/{{evaluation_id}}/{action}")
@@ -1301,3 +1530,13 @@ def test_the_openapi_schema_describes_every_proposal_endpoint(client_for, worker
         assert operation["summary"] and operation["description"], (method, path)
     accept = paths["/api/v1/proposals/{proposal_id}/accept"]["post"]
     assert {"200", "403", "409", "422"} <= set(accept["responses"])
+    # A download says what it answers with, instead of a JSON body.
+    files = {
+        "/api/v1/proposals/export.xlsx": XLSX,
+        "/api/v1/proposals/{proposal_id}/acceptance-record.pdf": "application/pdf",
+        "/api/v1/proposals/certificates/{certificate_id}/file": "application/pdf",
+        "/api/v1/proposals/inbound-mail/{mail_id}/raw": "message/rfc822",
+    }
+    for path, media_type in files.items():
+        answer = paths[path]["get"]["responses"]["200"]
+        assert answer["content"][media_type]["schema"]["format"] == "binary", path
