@@ -943,6 +943,15 @@ def _aftersales_managers():
     return list(users_with_role(Role.AFTERSALES_MANAGER))
 
 
+def _claim_once(model, pk: int, field: str) -> bool:
+    """Stamp ``field`` with now if it is still empty; True for the one caller
+    that did, so a reminder or an escalation goes out once however many
+    workers run the job."""
+    return bool(
+        model.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()})
+    )
+
+
 def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
     """P5 / P9 / P7: remind before due dates and escalate after them, each
     once. Safe to run any number of times; each row is handled in its own
@@ -964,9 +973,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         reminded_at__isnull=True, due_date__lte=today + days("study_reminder_days_before")
     ):
         with transaction.atomic():
-            if StudyRequest.objects.filter(pk=study.pk, reminded_at__isnull=True).update(
-                reminded_at=timezone.now()
-            ):
+            if _claim_once(StudyRequest, study.pk, "reminded_at"):
                 _staff_notice(
                     "study_reminder",
                     study.proposal,
@@ -984,9 +991,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         escalated_at__isnull=True, due_date__lte=today - days("study_escalation_days_after")
     ):
         with transaction.atomic():
-            if StudyRequest.objects.filter(pk=study.pk, escalated_at__isnull=True).update(
-                escalated_at=timezone.now()
-            ):
+            if _claim_once(StudyRequest, study.pk, "escalated_at"):
                 _staff_notice(
                     "study_escalated",
                     study.proposal,
@@ -1007,9 +1012,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         decide_by__lte=today + days("reserve_reminder_days_before"),
     ):
         with transaction.atomic():
-            if Proposal.objects.filter(pk=proposal.pk, reserve_reminded_at__isnull=True).update(
-                reserve_reminded_at=timezone.now()
-            ):
+            if _claim_once(Proposal, proposal.pk, "reserve_reminded_at"):
                 _staff_notice(
                     "reserve_reminder", proposal, _cs_managers(), {"decide_by": proposal.decide_by}
                 )
@@ -1020,9 +1023,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         decide_by__lte=today - days("reserve_escalation_days_after"),
     ):
         with transaction.atomic():
-            if Proposal.objects.filter(pk=proposal.pk, reserve_escalated_at__isnull=True).update(
-                reserve_escalated_at=timezone.now()
-            ):
+            if _claim_once(Proposal, proposal.pk, "reserve_escalated_at"):
                 _staff_notice(
                     "reserve_escalated",
                     proposal,
@@ -1038,9 +1039,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         planned_implementation_date__lte=today + days("implementation_reminder_days_before"),
     ).select_related("implementing_department__manager"):
         with transaction.atomic():
-            if Proposal.objects.filter(
-                pk=proposal.pk, implementation_reminded_at__isnull=True
-            ).update(implementation_reminded_at=timezone.now()):
+            if _claim_once(Proposal, proposal.pk, "implementation_reminded_at"):
                 _staff_notice(
                     "implementation_reminder",
                     proposal,

@@ -5,10 +5,9 @@ marks the notice it is about as failed. Meant to be run by hand or from a mail
 server's pipe for the bounce address.
 """
 
-import sys
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from aftersales.core.management.rawinput import add_file_argument, read_raw_message
 from aftersales.notifications.services import outbox_record_bounce
 
 
@@ -17,22 +16,10 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", help="Read the DSN from this file instead of standard input.")
+        add_file_argument(parser, "DSN")
 
     def handle(self, *args, **options):
-        if options.get("file"):
-            try:
-                with open(options["file"], "rb") as fh:
-                    raw = fh.read()
-            except OSError as exc:
-                raise CommandError(f"Cannot read {options['file']}: {exc}") from None
-        else:
-            stream = options.get("stdin") or sys.stdin
-            raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8", "surrogateescape")
-        if not raw.strip():
-            raise CommandError("No input: pipe a delivery status notification to this command.")
+        raw = read_raw_message(options, what="a delivery status notification")
         message = outbox_record_bounce(raw)
         # Exit 0 either way: a mail server piping bounces here would otherwise
         # bounce the bounce, and a report about someone else's mail is not an error.

@@ -12,8 +12,9 @@ the message and delivers it again later.
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from aftersales.core.management.rawinput import add_file_argument, read_raw_message
 from aftersales.proposals.mail.intake import describe, mail_intake
 from aftersales.proposals.models import InboundMail
 
@@ -25,22 +26,10 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", help="Read the message from this file instead.")
+        add_file_argument(parser, "message")
 
     def handle(self, *args, **options):
-        if options.get("file"):
-            try:
-                with open(options["file"], "rb") as fh:
-                    raw = fh.read()
-            except OSError as exc:
-                raise CommandError(f"Cannot read {options['file']}: {exc}") from None
-        else:
-            stream = options.get("stdin") or sys.stdin
-            raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8", "surrogateescape")
-        if not raw.strip():
-            raise CommandError("No input: pipe one email message to this command.")
+        raw = read_raw_message(options, what="one email message")
         try:
             result = mail_intake(raw, source=InboundMail.Source.PIPE)
         except Exception as exc:  # noqa: BLE001 - nothing was stored: the server must keep it
