@@ -645,6 +645,7 @@ FULL_CONTEXT = {
     "decide_by": TODAY(),
     "original_reference": "P-2025-000001",
     "note": "说明",
+    "done_date": TODAY(),
 }
 REQUIRED = [
     (template, key) for template, keys in services.REQUIRED_NOTICE_CONTENT.items() for key in keys
