@@ -284,10 +284,14 @@ def _grade(evaluation: Evaluation, *, by) -> None:
 
 
 @transaction.atomic
-def evaluation_close_scoring(*, evaluation: Evaluation, by, note: str) -> Evaluation:
+def evaluation_close_scoring(
+    *, evaluation: Evaluation, by, note: str, seen_version: int | None = None
+) -> Evaluation:
     """P11: the chair (the general manager) closes scoring before every member
     has scored; the grade comes from the scores given so far. Who closed it
-    and why are recorded."""
+    and why are recorded. With ``seen_version`` (the HTML form sends it) a
+    change since the chair looked, such as a new score, is refused as a
+    conflict."""
     require(by, "proposals.approve_reward")
     note = _clean_text(note, field="note", max_length=NOTE_MAX)
     if not note:
@@ -296,7 +300,7 @@ def evaluation_close_scoring(*, evaluation: Evaluation, by, note: str) -> Evalua
             _("Say why scoring is closed before every member has scored."),
             fields={"note": _("Required.")},
         )
-    evaluation = _locked_evaluation(evaluation, None)
+    evaluation = _locked_evaluation(evaluation, seen_version)
     _require_status(evaluation, Evaluation.Status.SCORING, _("Scoring is already closed."))
     given = evaluation.scores.count()
     if not given:

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
@@ -50,6 +50,30 @@ def _evaluation(pk: int) -> Evaluation:
     return get_object_or_404(
         Evaluation.objects.select_related("proposal__customer", "policy"), pk=pk
     )
+
+
+def _seen_version(request) -> int:
+    """The version the form was drawn from. A form that lost it is treated as
+    stale, so the optimistic check cannot be skipped (as in views.py)."""
+    return int_or_none(request.POST.get("seen_version")) or 0
+
+
+def _form_page(request, template: str, evaluation: Evaluation, form, conflict: bool, **extra):
+    """A reward form page. After a conflict the evaluation is shown as it is
+    now and the form carries its current version, so a deliberate resend goes
+    through; after any other refusal it keeps the version first seen."""
+    if request.method == "POST" and not conflict:
+        seen = request.POST.get("seen_version", "")
+    else:
+        seen = evaluation.version
+    context = {
+        "evaluation": evaluation,
+        "proposal": evaluation.proposal,
+        "form": form,
+        "seen_version": seen,
+        **extra,
+    }
+    return render(request, template, context, status=409 if conflict else 200)
 
 
 def _back(evaluation_or_proposal):
@@ -94,7 +118,7 @@ def evaluation_open(request, pk: int):
         rewards.evaluation_open(
             proposal=proposal,
             by=request.user,
-            seen_version=int_or_none(request.POST.get("seen_version")),
+            seen_version=_seen_version(request),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -132,26 +156,32 @@ def score(request, pk: int):
 def close_scoring(request, pk: int):
     evaluation = _evaluation(pk)
     form = CloseScoringForm(request.POST or None)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             rewards.evaluation_close_scoring(
-                evaluation=evaluation, by=request.user, note=form.cleaned_data["note"]
+                evaluation=evaluation,
+                by=request.user,
+                note=form.cleaned_data["note"],
+                seen_version=_seen_version(request),
             )
+        except ConflictError as exc:
+            apply_domain_error(form, exc)
+            conflict = True
+            evaluation = _evaluation(pk)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Scoring closed; graded with the scores given."))
             return _back(evaluation)
-    return render(
+    return _form_page(
         request,
         "proposals/rewards/close_scoring.html",
-        {
-            "evaluation": evaluation,
-            "proposal": evaluation.proposal,
-            "form": form,
-            "scored": evaluation.scores.count(),
-            "members": evaluation.members.count(),
-        },
+        evaluation,
+        form,
+        conflict,
+        scored=evaluation.scores.count(),
+        members=evaluation.members.count(),
     )
 
 
@@ -163,7 +193,7 @@ def reward_approve(request, pk: int):
         rewards.reward_approve(
             evaluation=evaluation,
             by=request.user,
-            seen_version=int_or_none(request.POST.get("seen_version")),
+            seen_version=_seen_version(request),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -176,24 +206,25 @@ def reward_approve(request, pk: int):
 def reward_pay(request, pk: int):
     evaluation = _evaluation(pk)
     form = PayForm(request.POST or None)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             rewards.reward_pay(
                 evaluation=evaluation,
                 by=request.user,
                 payment_reference=form.cleaned_data["payment_reference"],
-                seen_version=int_or_none(request.POST.get("seen_version")),
+                seen_version=_seen_version(request),
             )
+        except ConflictError as exc:
+            apply_domain_error(form, exc)
+            conflict = True
+            evaluation = _evaluation(pk)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Payment recorded; the customer has been told."))
             return _back(evaluation)
-    return render(
-        request,
-        "proposals/rewards/pay.html",
-        {"evaluation": evaluation, "proposal": evaluation.proposal, "form": form},
-    )
+    return _form_page(request, "proposals/rewards/pay.html", evaluation, form, conflict)
 
 
 # --- P12 -------------------------------------------------------------------------
@@ -253,13 +284,21 @@ def panel_context(proposal: Proposal, user) -> dict:
     members = list(evaluation.members.all()) if evaluation else []
     scores = list(evaluation.scores.all()) if evaluation else []
     scored_ids = {s.member_id for s in scores}
+    if scoring:
+        # P11: each member judges alone. While scoring runs nobody, not even
+        # the chair or the after-sales manager (both members too), sees
+        # another member's scores; only who has scored.
+        shown = [s for s in scores if s.member_id == user.pk]
+    elif can(user, "proposals.approve_reward") or can(user, "proposals.manage_evaluation"):
+        shown = scores
+    else:
+        shown = [s for s in scores if s.member_id == user.pk]
     return {
         "evaluation": evaluation,
         "reward_members": members,
-        "reward_scores": scores,
+        # Only the scores this user may read; the rest never reach the template.
+        "reward_scores": shown,
         "reward_scored_ids": scored_ids,
-        "reward_may_see_scores": can(user, "proposals.approve_reward")
-        or can(user, "proposals.manage_evaluation"),
         "reward_may_open": evaluation is None
         and proposal.status in ADOPTED_STATUSES
         and can(user, "proposals.manage_evaluation"),

@@ -1,14 +1,33 @@
-"""'My work' for proposals: what waits on this person, one query per kind."""
+"""'My work' for proposals: what waits on this person, one query per kind.
 
-from django.db.models import Exists, OuterRef, Q
+Each kind is one query limited to LIMIT rows, so the page costs the same
+whether one or a thousand things wait. Orderings end on the primary key, and
+never sort a column that may be NULL without saying where NULLs go (SQLite and
+PostgreSQL disagree), so both databases list the same rows in the same order.
+"""
+
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.permissions import can
-from aftersales.proposals.models import Evaluation, Proposal, Score, Status, StudyRequest
+from aftersales.core.roles import Role
+from aftersales.proposals.models import (
+    ADOPTED_STATUSES,
+    Evaluation,
+    InboundMail,
+    Proposal,
+    Score,
+    Status,
+    StudyRequest,
+)
 
 LIMIT = 10
+
+# P5: the roles whose delegate writes a department's study opinion; the same
+# list as services.can_write_opinion, so nobody is shown a study they cannot answer.
+OPINION_DELEGABLE_ROLES = (Role.DEPARTMENT_MANAGER, Role.AFTERSALES_MANAGER, Role.CS_MANAGER)
 
 
 def _item(proposal, note):
@@ -19,15 +38,17 @@ def _item(proposal, note):
     }
 
 
-def proposals_work(user):
+def _studies(user, today):
     from aftersales.accounts.models import Delegation
 
-    items = []
-    today = timezone.localdate()
     # P5: study opinions this person writes: as the department's manager, or
-    # as the delegate of that manager.
+    # as the delegate of that manager in a managing role.
     delegators = Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+        delegate=user,
+        role__in=OPINION_DELEGABLE_ROLES,
+        revoked_at__isnull=True,
+        starts_on__lte=today,
+        ends_on__gte=today,
     ).values("delegator_id")
     for study in (
         StudyRequest.objects.filter(
@@ -38,56 +59,155 @@ def proposals_work(user):
         .select_related("proposal", "department")
         .order_by("due_date", "pk")[:LIMIT]
     ):
-        items.append(
-            _item(
-                study.proposal,
-                _("Study opinion for %(dept)s, due %(date)s")
-                % {"dept": study.department, "date": study.due_date.isoformat()},
-            )
+        yield _item(
+            study.proposal,
+            _("Study opinion for %(dept)s, due %(date)s")
+            % {"dept": study.department, "date": study.due_date.isoformat()},
         )
+
+
+def _to_accept():
+    for proposal in Proposal.objects.filter(status__in=[Status.RECEIVED, Status.ACCEPTED]).order_by(
+        "pk"
+    )[:LIMIT]:
+        note = (
+            _("To accept (acceptance record)")
+            if proposal.status == Status.RECEIVED
+            else _("To send for study")
+        )
+        yield _item(proposal, note)
+
+
+def _to_decide():
+    waiting = StudyRequest.objects.filter(proposal=OuterRef("pk"), opinion_at__isnull=True)
+    for proposal in (
+        Proposal.objects.filter(
+            Q(status=Status.UNDER_STUDY, study_requests__isnull=False) | Q(status=Status.RESERVED)
+        )
+        .filter(~Exists(waiting))
+        .distinct()
+        # Reserves (with a decide-by date) first, soonest first.
+        .order_by(F("decide_by").asc(nulls_last=True), "pk")[:LIMIT]
+    ):
+        note = (
+            _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()}
+            if proposal.status == Status.RESERVED
+            else _("Study opinions are in: to decide")
+        )
+        yield _item(proposal, note)
+
+
+def _to_implement(user, today, *, every: bool):
+    # P7: adopted proposals wait on the implementing department's manager; the
+    # deciders follow every one of them.
+    proposals = Proposal.objects.filter(status=Status.ADOPTED)
+    if not every:
+        proposals = proposals.filter(implementing_department__manager=user)
+    for proposal in proposals.order_by(F("planned_implementation_date").asc(nulls_last=True), "pk")[
+        :LIMIT
+    ]:
+        planned = proposal.planned_implementation_date
+        if planned is None:
+            note = _("Adopted: to implement (P7)")
+        elif planned < today:
+            note = _("Overdue: implementation was planned for %(date)s (P7)") % {
+                "date": planned.isoformat()
+            }
+        else:
+            note = _("To implement by %(date)s (P7)") % {"date": planned.isoformat()}
+        yield _item(proposal, note)
+
+
+def _reserves_past_decide_by(today):
+    # P9: a reserve whose decide-by date has passed needs a decision or an extension.
+    for proposal in Proposal.objects.filter(status=Status.RESERVED, decide_by__lt=today).order_by(
+        "decide_by", "pk"
+    )[:LIMIT]:
+        yield _item(
+            proposal,
+            _("Reserve past its decide-by date (P9): %(date)s")
+            % {"date": proposal.decide_by.isoformat()},
+        )
+
+
+def _to_open_evaluation():
+    for proposal in Proposal.objects.filter(
+        status__in=ADOPTED_STATUSES, evaluation__isnull=True
+    ).order_by("pk")[:LIMIT]:
+        yield _item(proposal, _("To open committee scoring (P11)"))
+
+
+def _to_score(user):
+    scored = Score.objects.filter(evaluation=OuterRef("pk"), member=user)
+    for evaluation in (
+        Evaluation.objects.filter(status=Evaluation.Status.SCORING, members=user)
+        .filter(~Exists(scored))
+        .select_related("proposal")
+        .order_by("pk")[:LIMIT]
+    ):
+        yield _item(evaluation.proposal, _("To score (evaluation committee)"))
+
+
+def _rewards_to_approve():
+    # P11: below every grade there is nothing to approve (reward_approve refuses it).
+    for evaluation in (
+        Evaluation.objects.filter(status=Evaluation.Status.GRADED)
+        .exclude(grade="")
+        .filter(amount__gt=0)
+        .select_related("proposal")
+        .order_by("pk")[:LIMIT]
+    ):
+        yield _item(evaluation.proposal, _("Reward to approve"))
+
+
+def _rewards_to_pay():
+    for evaluation in (
+        Evaluation.objects.filter(status=Evaluation.Status.APPROVED)
+        .select_related("proposal")
+        .order_by("pk")[:LIMIT]
+    ):
+        yield _item(
+            evaluation.proposal,
+            _("Approved reward to pay: %(amount)s CNY (P11)") % {"amount": evaluation.amount},
+        )
+
+
+def _quarantined_mail():
+    # P4: mail the intake could not take waits in quarantine until someone retries it.
+    for mail in (
+        InboundMail.objects.filter(outcome=InboundMail.Outcome.QUARANTINED)
+        .only("pk", "subject", "mail_from")
+        .order_by("pk")[:LIMIT]
+    ):
+        yield {
+            "label": mail.subject or mail.mail_from or _("(no subject)"),
+            "url": reverse("proposals:mail_detail", args=[mail.pk]),
+            "note": _("Quarantined mail (P4)"),
+        }
+
+
+def proposals_work(user):
+    items = []
+    today = timezone.localdate()
+    items.extend(_studies(user, today))
     if can(user, "proposals.accept_proposal"):
-        for proposal in Proposal.objects.filter(
-            status__in=[Status.RECEIVED, Status.ACCEPTED]
-        ).order_by("pk")[:LIMIT]:
-            note = (
-                _("To accept (acceptance record)")
-                if proposal.status == Status.RECEIVED
-                else _("To send for study")
-            )
-            items.append(_item(proposal, note))
-    if can(user, "proposals.decide_proposal"):
-        waiting = StudyRequest.objects.filter(proposal=OuterRef("pk"), opinion_at__isnull=True)
-        for proposal in (
-            Proposal.objects.filter(
-                Q(status=Status.UNDER_STUDY, study_requests__isnull=False)
-                | Q(status=Status.RESERVED)
-            )
-            .filter(~Exists(waiting))
-            .distinct()
-            .order_by("decide_by", "pk")[:LIMIT]
-        ):
-            note = (
-                _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()}
-                if proposal.status == Status.RESERVED
-                else _("Study opinions are in: to decide")
-            )
-            items.append(_item(proposal, note))
+        items.extend(_to_accept())
+    deciders = can(user, "proposals.decide_proposal")
+    if deciders:
+        items.extend(_to_decide())
+    items.extend(_to_implement(user, today, every=deciders))
+    if can(user, "proposals.extend_reserve"):
+        items.extend(_reserves_past_decide_by(today))
+    if can(user, "proposals.manage_evaluation"):
+        items.extend(_to_open_evaluation())
     if can(user, "proposals.score_proposal"):
-        scored = Score.objects.filter(evaluation=OuterRef("pk"), member=user)
-        for evaluation in (
-            Evaluation.objects.filter(status=Evaluation.Status.SCORING, members=user)
-            .filter(~Exists(scored))
-            .select_related("proposal")
-            .order_by("pk")[:LIMIT]
-        ):
-            items.append(_item(evaluation.proposal, _("To score (evaluation committee)")))
+        items.extend(_to_score(user))
     if can(user, "proposals.approve_reward"):
-        for evaluation in (
-            Evaluation.objects.filter(status=Evaluation.Status.GRADED)
-            .select_related("proposal")
-            .order_by("pk")[:LIMIT]
-        ):
-            items.append(_item(evaluation.proposal, _("Reward to approve")))
+        items.extend(_rewards_to_approve())
+    if can(user, "proposals.manage_evaluation"):
+        items.extend(_rewards_to_pay())
+    if can(user, "proposals.handle_inbound_mail"):
+        items.extend(_quarantined_mail())
     if not items:
         return None
     return {

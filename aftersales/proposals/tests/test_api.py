@@ -32,9 +32,11 @@ from aftersales.proposals.models import (
 from aftersales.proposals.tests.factories import (
     accepted,
     adopted,
+    error_envelope,
     fresh,
     make_department,
     make_proposal,
+    post_json,
     studied,
     under_study,
 )
@@ -42,16 +44,6 @@ from aftersales.proposals.tests.factories import (
 pytestmark = pytest.mark.django_db
 API = "/api/v1/proposals/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def error(response):
-    data = response.json()
-    assert set(data) == {"error"} and set(data["error"]) == {"code", "message", "fields"}, data
-    return data["error"]
-
-
-def post(client, url, data, **extra):
-    return client.post(url, data, content_type="application/json", **extra)
 
 
 def snapshot(proposal):
@@ -64,21 +56,6 @@ def snapshot(proposal):
         StudyRequest.objects.filter(proposal=row).count(),
         row.customer.messages.count(),
     )
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("specialist", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd_manager(make_staff):
-    return make_staff("rdmanager", Role.DEPARTMENT_MANAGER)
-
-
-@pytest.fixture
-def rd(rd_manager):
-    return make_department(manager=rd_manager)
 
 
 def in_days(n):
@@ -101,8 +78,10 @@ def letter(**overrides):
 def test_p4_a_letter_is_recorded_for_a_customer_found_or_created_by_email(client_for, worker):
     client = client_for(worker)
 
-    first = post(client, API, letter())
-    again = post(client, API, letter(customer={"name": "王 五", "email": "WANG.WU@example.com"}))
+    first = post_json(client, API, letter())
+    again = post_json(
+        client, API, letter(customer={"name": "王 五", "email": "WANG.WU@example.com"})
+    )
 
     assert first.status_code == 201, first.content
     data = first.json()
@@ -126,7 +105,7 @@ def test_p4_a_letter_is_recorded_for_a_customer_found_or_created_by_email(client
 def test_p4_a_call_is_recorded_for_a_known_customer(client_for, worker):
     customer = make_customer(name="赵六", preferred_language="en")
 
-    response = post(
+    response = post_json(
         client_for(worker),
         API,
         letter(customer=None, customer_id=customer.pk, channel="phone", received_at=None),
@@ -167,10 +146,10 @@ def test_p4_a_call_is_recorded_for_a_known_customer(client_for, worker):
 def test_p4_a_bad_record_is_refused_naming_the_field_and_nothing_is_written(
     client_for, worker, overrides, status, code, field
 ):
-    response = post(client_for(worker), API, letter(**overrides))
+    response = post_json(client_for(worker), API, letter(**overrides))
 
     assert response.status_code == status, response.content
-    err = error(response)
+    err = error_envelope(response)
     assert err["code"] == code
     assert field in err["fields"]
     assert Proposal.objects.count() == 0
@@ -179,8 +158,8 @@ def test_p4_a_bad_record_is_refused_naming_the_field_and_nothing_is_written(
 
 def test_only_staff_who_record_proposals_may_record_one(client_for, quality_specialist, outsider):
     for user in (quality_specialist, outsider):
-        response = post(client_for(user), API, letter())
-        assert (response.status_code, error(response)["code"]) == (403, "forbidden")
+        response = post_json(client_for(user), API, letter())
+        assert (response.status_code, error_envelope(response)["code"]) == (403, "forbidden")
     assert Proposal.objects.count() == 0
 
 
@@ -190,7 +169,7 @@ def test_p4_the_scanned_letter_is_attached_judged_by_its_content(
     settings.MEDIA_ROOT = tmp_path
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    letter_ = post(client_for(worker), API, letter()).json()
+    letter_ = post_json(client_for(worker), API, letter()).json()
     url = f"{API}{letter_['id']}/attachments"
     client = client_for(worker)
 
@@ -208,10 +187,13 @@ def test_p4_the_scanned_letter_is_attached_judged_by_its_content(
         "来信.pdf",
         "application/pdf",
     )
-    assert (disguised.status_code, error(disguised)["code"]) == (400, "file_type")
-    assert "files" in error(disguised)["fields"]
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
-    assert (not_staff.status_code, error(not_staff)["code"]) == (409, "not_recorded_by_staff")
+    assert (disguised.status_code, error_envelope(disguised)["code"]) == (400, "file_type")
+    assert "files" in error_envelope(disguised)["fields"]
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
+    assert (not_staff.status_code, error_envelope(not_staff)["code"]) == (
+        409,
+        "not_recorded_by_staff",
+    )
     detail = client.get(f"{API}{letter_['id']}").json()
     assert [a["name"] for a in detail["attachments"]] == ["来信.pdf"]
     # The timeline says when the original came and who attached it.
@@ -330,15 +312,17 @@ def test_outsiders_may_not_read_proposals(client_for, outsider):
 
     responses = [client.get(API), client.get(f"{API}{proposal.pk}")]
 
-    assert [(r.status_code, error(r)["code"]) for r in responses] == [(403, "forbidden")] * 2
+    assert [(r.status_code, error_envelope(r)["code"]) for r in responses] == [
+        (403, "forbidden")
+    ] * 2
 
 
 def test_an_unknown_proposal_answers_404_in_the_error_shape(client_for, cs_manager):
     client = client_for(cs_manager)
 
-    assert error(client.get(f"{API}424242"))["code"] == "not_found"
-    response = post(client, f"{API}424242/not-adopt", {"seen_version": 1, "note": "x"})
-    assert (response.status_code, error(response)["code"]) == (404, "not_found")
+    assert error_envelope(client.get(f"{API}424242"))["code"] == "not_found"
+    response = post_json(client, f"{API}424242/not-adopt", {"seen_version": 1, "note": "x"})
+    assert (response.status_code, error_envelope(response)["code"]) == (404, "not_found")
 
 
 @pytest.mark.pdf
@@ -362,9 +346,9 @@ def test_p5_the_acceptance_record_pdf_is_read_for_an_accepted_proposal_only(
     )
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Proposal acceptance record" in text and proposal.reference in text
-    assert (too_early.status_code, error(too_early)["code"]) == (409, "p5_not_accepted")
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
-    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
+    assert (too_early.status_code, error_envelope(too_early)["code"]) == (409, "p5_not_accepted")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error_envelope(missing)["code"]) == (404, "not_found")
 
 
 def test_p4_an_attachment_downloads_for_staff_only_and_never_inline(
@@ -386,8 +370,8 @@ def test_p4_an_attachment_downloads_for_staff_only_and_never_inline(
     assert b"".join(response.streaming_content) == body
     assert response["Content-Disposition"].startswith("attachment;")
     assert "%E6%9D%A5%E4%BF%A1.pdf" in response["Content-Disposition"]  # 来信.pdf
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
-    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error_envelope(missing)["code"]) == (404, "not_found")
 
 
 # --- the list ----------------------------------------------------------------------
@@ -431,7 +415,7 @@ def test_a_list_limit_out_of_range_is_refused_naming_it(client_for, worker):
     response = client_for(worker).get(API, {"limit": 1000})
 
     assert response.status_code == 422
-    assert "limit" in error(response)["fields"]
+    assert "limit" in error_envelope(response)["fields"]
 
 
 def list_queries(client) -> int:
@@ -516,8 +500,8 @@ def test_an_export_filter_that_is_not_valid_is_refused_naming_it_not_dropped(
 
     response = client_for(cs_manager).get(f"{API}export.xlsx", params)
 
-    assert (response.status_code, error(response)["code"]) == (400, "invalid_filter")
-    assert field in error(response)["fields"]
+    assert (response.status_code, error_envelope(response)["code"]) == (400, "invalid_filter")
+    assert field in error_envelope(response)["fields"]
 
 
 def test_only_those_who_may_export_get_the_xlsx(client_for, worker, outsider):
@@ -525,7 +509,7 @@ def test_only_those_who_may_export_get_the_xlsx(client_for, worker, outsider):
 
     for user in (worker, outsider):
         response = client_for(user).get(f"{API}export.xlsx")
-        assert (response.status_code, error(response)["code"]) == (403, "forbidden")
+        assert (response.status_code, error_envelope(response)["code"]) == (403, "forbidden")
 
 
 # --- P5: acceptance and closing ------------------------------------------------------
@@ -534,7 +518,7 @@ def test_only_those_who_may_export_get_the_xlsx(client_for, worker, outsider):
 def test_p5_accepting_records_who_when_category_and_summary(client_for, specialist):
     proposal = make_proposal()
 
-    response = post(
+    response = post_json(
         client_for(specialist),
         f"{API}{proposal.pk}/accept",
         {"seen_version": proposal.version, "category": "product", "summary": "保修期"},
@@ -558,14 +542,14 @@ def test_p5_accepting_with_a_stale_version_answers_409_and_changes_nothing(
     )  # someone else acted first
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(specialist),
         f"{API}{proposal.pk}/accept",
         {"seen_version": seen, "category": "product", "summary": "保修期"},
     )
 
     assert response.status_code == 409
-    assert error(response)["code"] == "proposal_changed"
+    assert error_envelope(response)["code"] == "proposal_changed"
     assert snapshot(proposal) == before
 
 
@@ -577,14 +561,14 @@ def test_p5_a_closed_proposal_cannot_be_accepted_409_transition_forbidden(
     )
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(specialist),
         f"{API}{proposal.pk}/accept",
         {"seen_version": fresh(proposal).version, "category": "product", "summary": "x"},
     )
 
     assert response.status_code == 409
-    assert error(response)["code"] == "transition_forbidden"
+    assert error_envelope(response)["code"] == "transition_forbidden"
     assert snapshot(proposal) == before
 
 
@@ -603,12 +587,12 @@ def test_p5_a_bad_acceptance_is_refused_naming_the_field(
     proposal = make_proposal()
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(specialist), f"{API}{proposal.pk}/accept", {"seen_version": 1} | body
     )
 
     assert response.status_code == status, response.content
-    err = error(response)
+    err = error_envelope(response)
     assert err["code"] == code
     assert field in err["fields"] if field else "seen_version" in err["fields"]
     assert snapshot(proposal) == before
@@ -621,16 +605,18 @@ def test_p5_a_service_worker_may_not_accept_close_or_route(client_for, worker, r
     v = proposal.version
 
     responses = [
-        post(
+        post_json(
             client,
             f"{API}{proposal.pk}/accept",
             {"seen_version": v, "category": "product", "summary": "x"},
         ),
-        post(client, f"{API}{proposal.pk}/close", {"seen_version": v, "reason": "spam"}),
-        post(client, f"{API}{proposal.pk}/route", {"seen_version": v, "departments": [rd.pk]}),
+        post_json(client, f"{API}{proposal.pk}/close", {"seen_version": v, "reason": "spam"}),
+        post_json(client, f"{API}{proposal.pk}/route", {"seen_version": v, "departments": [rd.pk]}),
     ]
 
-    assert [(r.status_code, error(r)["code"]) for r in responses] == [(403, "forbidden")] * 3
+    assert [(r.status_code, error_envelope(r)["code"]) for r in responses] == [
+        (403, "forbidden")
+    ] * 3
     assert snapshot(proposal) == before
 
 
@@ -640,7 +626,7 @@ def test_p5_a_duplicate_is_closed_linked_to_the_original_and_its_customer_told(
     original = make_proposal()
     repeat = make_proposal()
 
-    response = post(
+    response = post_json(
         client_for(specialist),
         f"{API}{repeat.pk}/close",
         {"seen_version": repeat.version, "reason": "duplicate", "duplicate_of": original.pk},
@@ -673,10 +659,15 @@ def test_p5_closing_without_what_the_reason_needs_is_refused(
     proposal = make_proposal()
     before = snapshot(proposal)
 
-    response = post(client_for(specialist), f"{API}{proposal.pk}/close", {"seen_version": 1} | body)
+    response = post_json(
+        client_for(specialist), f"{API}{proposal.pk}/close", {"seen_version": 1} | body
+    )
 
     assert response.status_code == 400, response.content
-    assert (error(response)["code"], field in error(response)["fields"]) == (code, True)
+    assert (error_envelope(response)["code"], field in error_envelope(response)["fields"]) == (
+        code,
+        True,
+    )
     assert snapshot(proposal) == before
 
 
@@ -687,7 +678,7 @@ def test_p5_routing_asks_each_department_by_its_due_date(client_for, specialist,
     qa = make_department(manager=make_staff("qamanager", Role.DEPARTMENT_MANAGER))
     proposal = accepted(make_proposal(), by=specialist)
 
-    response = post(
+    response = post_json(
         client_for(specialist),
         f"{API}{proposal.pk}/route",
         {
@@ -713,24 +704,27 @@ def test_p5_routing_a_received_proposal_is_409_and_an_unknown_department_400(
     before = snapshot(proposal)
     client = client_for(specialist)
 
-    too_early = post(
+    too_early = post_json(
         client,
         f"{API}{proposal.pk}/route",
         {"seen_version": proposal.version, "departments": [rd.pk]},
     )
-    unknown = post(
+    unknown = post_json(
         client,
         f"{API}{proposal.pk}/route",
         {"seen_version": proposal.version, "departments": [424242]},
     )
-    none = post(
+    none = post_json(
         client, f"{API}{proposal.pk}/route", {"seen_version": proposal.version, "departments": []}
     )
 
-    assert (too_early.status_code, error(too_early)["code"]) == (409, "transition_forbidden")
-    assert (unknown.status_code, error(unknown)["code"]) == (400, "unknown_department")
-    assert "departments" in error(unknown)["fields"]
-    assert (none.status_code, error(none)["code"]) == (400, "departments_required")
+    assert (too_early.status_code, error_envelope(too_early)["code"]) == (
+        409,
+        "transition_forbidden",
+    )
+    assert (unknown.status_code, error_envelope(unknown)["code"]) == (400, "unknown_department")
+    assert "departments" in error_envelope(unknown)["fields"]
+    assert (none.status_code, error_envelope(none)["code"]) == (400, "departments_required")
     assert snapshot(proposal) == before
 
 
@@ -741,19 +735,23 @@ def test_p5_the_department_manager_gives_the_study_opinion_once(
     study = proposal.study_requests.get()
     url = f"{API}studies/{study.pk}/opinion"
 
-    refused = post(client_for(cs_manager), url, {"seen_version": proposal.version, "opinion": "好"})
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    refused = post_json(
+        client_for(cs_manager), url, {"seen_version": proposal.version, "opinion": "好"}
+    )
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
     assert not StudyRequest.objects.get(pk=study.pk).is_answered
 
-    given = post(client_for(rd_manager), url, {"seen_version": proposal.version, "opinion": "可行"})
-    again = post(
+    given = post_json(
+        client_for(rd_manager), url, {"seen_version": proposal.version, "opinion": "可行"}
+    )
+    again = post_json(
         client_for(rd_manager), url, {"seen_version": fresh(proposal).version, "opinion": "再议"}
     )
 
     assert given.status_code == 200, given.content
     [opinion] = given.json()["study_requests"]
     assert (opinion["opinion"], opinion["opinion_by"]["id"]) == ("可行", rd_manager.pk)
-    assert (again.status_code, error(again)["code"]) == (409, "opinion_given")
+    assert (again.status_code, error_envelope(again)["code"]) == (409, "opinion_given")
     assert StudyRequest.objects.get(pk=study.pk).opinion == "可行"
 
 
@@ -761,13 +759,13 @@ def test_p5_an_opinion_written_on_a_stale_proposal_is_409(client_for, specialist
     proposal = under_study(make_proposal(), by=specialist, departments=[rd])
     study = proposal.study_requests.get()
 
-    response = post(
+    response = post_json(
         client_for(rd_manager),
         f"{API}studies/{study.pk}/opinion",
         {"seen_version": proposal.version - 1, "opinion": "可行"},
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "proposal_changed")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "proposal_changed")
     assert not StudyRequest.objects.get(pk=study.pk).is_answered
 
 
@@ -788,7 +786,9 @@ def test_p7_the_customer_service_manager_adopts_with_department_date_and_measure
 ):
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
 
-    response = post(client_for(cs_manager), f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd))
+    response = post_json(
+        client_for(cs_manager), f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd)
+    )
 
     assert response.status_code == 200, response.content
     data = response.json()
@@ -807,16 +807,18 @@ def test_p6_only_the_customer_service_manager_decides(request, client_for, speci
     v = fresh(proposal).version
 
     responses = [
-        post(client, f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd)),
-        post(client, f"{API}{proposal.pk}/not-adopt", {"seen_version": v, "note": "谢谢"}),
-        post(
+        post_json(client, f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd)),
+        post_json(client, f"{API}{proposal.pk}/not-adopt", {"seen_version": v, "note": "谢谢"}),
+        post_json(
             client,
             f"{API}{proposal.pk}/reserve",
             {"seen_version": v, "reason": "预算", "decide_by": in_days(10)},
         ),
     ]
 
-    assert [(r.status_code, error(r)["code"]) for r in responses] == [(403, "forbidden")] * 3
+    assert [(r.status_code, error_envelope(r)["code"]) for r in responses] == [
+        (403, "forbidden")
+    ] * 3
     assert snapshot(proposal) == before
 
 
@@ -826,9 +828,11 @@ def test_p7_adopting_while_a_study_is_pending_is_409_and_changes_nothing(
     proposal = under_study(make_proposal(), by=specialist, departments=[rd])
     before = snapshot(proposal)
 
-    response = post(client_for(cs_manager), f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd))
+    response = post_json(
+        client_for(cs_manager), f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd)
+    )
 
-    assert (response.status_code, error(response)["code"]) == (409, "study_pending")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "study_pending")
     assert snapshot(proposal) == before
 
 
@@ -848,20 +852,20 @@ def test_p7_an_adoption_without_what_the_customer_must_be_told_is_refused(
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(cs_manager), f"{API}{proposal.pk}/adopt", adopt_body(proposal, rd, **overrides)
     )
 
     assert response.status_code == status, response.content
-    assert error(response)["code"] == code
-    assert field in error(response)["fields"]
+    assert error_envelope(response)["code"] == code
+    assert field in error_envelope(response)["fields"]
     assert snapshot(proposal) == before
 
 
 def test_p8_not_adopting_tells_and_thanks_the_customer(client_for, specialist, cs_manager, rd):
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/not-adopt",
         {"seen_version": proposal.version, "note": "成本过高，感谢建议。"},
@@ -877,13 +881,13 @@ def test_p6_a_decided_proposal_cannot_be_decided_again(client_for, specialist, c
     proposal = adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/not-adopt",
         {"seen_version": fresh(proposal).version, "note": "改主意了"},
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "transition_forbidden")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "transition_forbidden")
     assert snapshot(proposal) == before
 
 
@@ -893,14 +897,14 @@ def test_p9_reserving_past_the_limit_is_refused_naming_decide_by(
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/reserve",
         {"seen_version": proposal.version, "reason": "等预算", "decide_by": in_days(61)},
     )
 
-    assert (response.status_code, error(response)["code"]) == (400, "p9_reserve_too_long")
-    assert "decide_by" in error(response)["fields"]
+    assert (response.status_code, error_envelope(response)["code"]) == (400, "p9_reserve_too_long")
+    assert "decide_by" in error_envelope(response)["fields"]
     assert snapshot(proposal) == before
 
 
@@ -908,7 +912,7 @@ def test_p9_a_reserve_past_its_limit_needs_the_aftersales_manager(
     client_for, specialist, cs_manager, aftersales_manager, worker, rd
 ):
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
-    reserved = post(
+    reserved = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/reserve",
         {"seen_version": proposal.version, "reason": "等预算", "decide_by": in_days(30)},
@@ -922,14 +926,14 @@ def test_p9_a_reserve_past_its_limit_needs_the_aftersales_manager(
         "decide_by": in_days(90),
     }
 
-    by_worker = post(client_for(worker), url, past_limit)
-    by_cs_manager = post(client_for(cs_manager), url, past_limit)
-    assert [(r.status_code, error(r)["code"]) for r in (by_worker, by_cs_manager)] == [
+    by_worker = post_json(client_for(worker), url, past_limit)
+    by_cs_manager = post_json(client_for(cs_manager), url, past_limit)
+    assert [(r.status_code, error_envelope(r)["code"]) for r in (by_worker, by_cs_manager)] == [
         (403, "forbidden")
     ] * 2
     assert not ReserveExtension.objects.exists()
 
-    approved = post(client_for(aftersales_manager), url, past_limit)
+    approved = post_json(client_for(aftersales_manager), url, past_limit)
 
     assert approved.status_code == 200, approved.content
     data = approved.json()
@@ -945,13 +949,13 @@ def test_p9_a_reserve_past_its_limit_needs_the_aftersales_manager(
 def test_p9_extending_a_proposal_that_is_not_reserved_is_409(client_for, cs_manager):
     proposal = make_proposal()
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/extend-reserve",
         {"seen_version": proposal.version, "reason": "x", "decide_by": in_days(10)},
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "not_reserved")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "not_reserved")
 
 
 # --- P7 / P10: after adoption ---------------------------------------------------------------
@@ -963,10 +967,10 @@ def test_p7_implementation_is_recorded_and_the_customer_told(
     proposal = adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
     url = f"{API}{proposal.pk}/implemented"
 
-    refused = post(client_for(worker), url, {"seen_version": fresh(proposal).version})
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    refused = post_json(client_for(worker), url, {"seen_version": fresh(proposal).version})
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
 
-    done = post(
+    done = post_json(
         client_for(cs_manager), url, {"seen_version": fresh(proposal).version, "note": "完成"}
     )
 
@@ -981,13 +985,13 @@ def test_p7_a_proposal_not_adopted_cannot_be_implemented(client_for, specialist,
     proposal = studied(make_proposal(), by=specialist, departments=[rd])
     before = snapshot(proposal)
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/implemented",
         {"seen_version": fresh(proposal).version},
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "transition_forbidden")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "transition_forbidden")
     assert snapshot(proposal) == before
 
 
@@ -996,13 +1000,13 @@ def test_p10_joint_development_needs_an_agreement_reference(client_for, speciali
     url = f"{API}{proposal.pk}/development"
     client = client_for(cs_manager)
 
-    missing = post(
+    missing = post_json(
         client, url, {"seen_version": fresh(proposal).version, "development_mode": "joint"}
     )
-    assert (missing.status_code, error(missing)["code"]) == (400, "p10_agreement_required")
-    assert "agreement_reference" in error(missing)["fields"]
+    assert (missing.status_code, error_envelope(missing)["code"]) == (400, "p10_agreement_required")
+    assert "agreement_reference" in error_envelope(missing)["fields"]
 
-    done = post(
+    done = post_json(
         client,
         url,
         {
@@ -1019,13 +1023,13 @@ def test_p10_joint_development_needs_an_agreement_reference(client_for, speciali
 def test_p10_a_proposal_not_adopted_has_no_development_mode(client_for, cs_manager):
     proposal = make_proposal()
 
-    response = post(
+    response = post_json(
         client_for(cs_manager),
         f"{API}{proposal.pk}/development",
         {"seen_version": proposal.version, "development_mode": "company"},
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "not_adopted")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "not_adopted")
     assert fresh(proposal).development_mode == ""
 
 
@@ -1056,7 +1060,7 @@ def test_p4_quarantined_mail_is_listed_for_those_who_handle_it(client_for, speci
     assert listed.status_code == 200, listed.content
     assert [(m["id"], m["error"]) for m in listed.json()["items"]] == [(stuck.pk, "cannot decode")]
     assert [m["id"] for m in every.json()["items"]] == [taken.pk, stuck.pk]
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
 
 
 # --- P4: retrying quarantined mail -----------------------------------------------------
@@ -1092,7 +1096,7 @@ def test_p4_a_quarantined_mail_retried_once_the_cause_is_fixed_becomes_a_proposa
 
     inbound = quarantined(samples.gbk_mail(msgid="<api-retry@mail.example.cn>"))
 
-    response = post(client_for(specialist), f"{API}inbound-mail/{inbound.pk}/retry", {})
+    response = post_json(client_for(specialist), f"{API}inbound-mail/{inbound.pk}/retry", {})
 
     assert response.status_code == 200, response.content
     data = response.json()
@@ -1112,12 +1116,12 @@ def test_p4_retrying_is_for_mail_handlers_and_for_quarantined_mail_only(
     taken = mail_intake(samples.gbk_mail(), source="pipe").inbound
     stuck = quarantined(samples.malformed_mail())
 
-    refused = post(client_for(worker), f"{API}inbound-mail/{stuck.pk}/retry", {})
-    not_stuck = post(client_for(specialist), f"{API}inbound-mail/{taken.pk}/retry", {})
-    still_bad = post(client_for(specialist), f"{API}inbound-mail/{stuck.pk}/retry", {})
+    refused = post_json(client_for(worker), f"{API}inbound-mail/{stuck.pk}/retry", {})
+    not_stuck = post_json(client_for(specialist), f"{API}inbound-mail/{taken.pk}/retry", {})
+    still_bad = post_json(client_for(specialist), f"{API}inbound-mail/{stuck.pk}/retry", {})
 
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
-    assert (not_stuck.status_code, error(not_stuck)["code"]) == (409, "not_quarantined")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
+    assert (not_stuck.status_code, error_envelope(not_stuck)["code"]) == (409, "not_quarantined")
     assert still_bad.status_code == 200, still_bad.content
     assert still_bad.json()["outcome"] == "quarantined"
     assert InboundMail.objects.get(pk=stuck.pk).retried_by == specialist
@@ -1179,8 +1183,8 @@ def test_p4_a_quarantined_mail_shows_its_error_and_only_mail_handlers_read_it(
         None,
         [],
     )
-    assert [(r.status_code, error(r)["code"]) for r in refused] == [(403, "forbidden")] * 2
-    assert [(r.status_code, error(r)["code"]) for r in missing] == [(404, "not_found")] * 2
+    assert [(r.status_code, error_envelope(r)["code"]) for r in refused] == [(403, "forbidden")] * 2
+    assert [(r.status_code, error_envelope(r)["code"]) for r in missing] == [(404, "not_found")] * 2
 
 
 # --- the summary ----------------------------------------------------------------------------
@@ -1215,15 +1219,10 @@ def test_the_summary_counts_by_status_and_lists_reserves_near_their_date(
 def test_outsiders_may_not_read_the_summary(client_for, outsider):
     response = client_for(outsider).get(f"{API}summary")
 
-    assert (response.status_code, error(response)["code"]) == (403, "forbidden")
+    assert (response.status_code, error_envelope(response)["code"]) == (403, "forbidden")
 
 
 # --- P11: evaluation and reward ---------------------------------------------------------------
-
-
-@pytest.fixture
-def adopted_proposal(specialist, cs_manager, rd):
-    return adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
 
 
 def scores(c, f, b):
@@ -1233,7 +1232,7 @@ def scores(c, f, b):
 def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
     client_for, adopted_proposal, cs_manager, general_manager, aftersales_manager, rd_manager
 ):
-    opened = post(
+    opened = post_json(
         client_for(cs_manager),
         f"{API}{adopted_proposal.pk}/evaluation",
         {"seen_version": fresh(adopted_proposal).version},
@@ -1247,7 +1246,7 @@ def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
     }
     url = f"{API}evaluations/{evaluation['id']}"
 
-    first = post(client_for(general_manager), f"{url}/scores", scores(9, 9, 9))
+    first = post_json(client_for(general_manager), f"{url}/scores", scores(9, 9, 9))
     assert first.status_code == 201, first.content
     # P11: while scoring runs, another member sees who scored, not the scores.
     seen_by_other = client_for(aftersales_manager).get(url).json()["scores"]
@@ -1256,27 +1255,30 @@ def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
         (general_manager.pk, None)
     ]
     assert float(seen_by_author[0]["creativity"]) == 9
-    twice = post(client_for(general_manager), f"{url}/scores", scores(1, 1, 1))
-    assert (twice.status_code, error(twice)["code"]) == (409, "p11_already_scored")
+    twice = post_json(client_for(general_manager), f"{url}/scores", scores(1, 1, 1))
+    assert (twice.status_code, error_envelope(twice)["code"]) == (409, "p11_already_scored")
 
-    post(client_for(aftersales_manager), f"{url}/scores", scores(9, 9, 9))
-    graded = post(client_for(rd_manager), f"{url}/scores", scores(9, 9, 9)).json()
+    post_json(client_for(aftersales_manager), f"{url}/scores", scores(9, 9, 9))
+    graded = post_json(client_for(rd_manager), f"{url}/scores", scores(9, 9, 9)).json()
     assert (graded["status"], graded["grade"], float(graded["amount"])) == ("graded", "A", 2000)
-    assert all(s["creativity"] is not None for s in graded["scores"])
+    # Once graded, the member sees their own scores; the chair sees them all.
+    assert [s["creativity"] is not None for s in graded["scores"]].count(True) == 1
+    seen_by_chair = client_for(general_manager).get(url).json()["scores"]
+    assert all(s["creativity"] is not None for s in seen_by_chair)
 
-    stale = post(client_for(general_manager), f"{url}/approve", {"seen_version": 1})
-    assert (stale.status_code, error(stale)["code"]) == (409, "evaluation_changed")
-    by_cs_manager = post(
+    stale = post_json(client_for(general_manager), f"{url}/approve", {"seen_version": 1})
+    assert (stale.status_code, error_envelope(stale)["code"]) == (409, "evaluation_changed")
+    by_cs_manager = post_json(
         client_for(cs_manager), f"{url}/approve", {"seen_version": graded["version"]}
     )
-    assert (by_cs_manager.status_code, error(by_cs_manager)["code"]) == (403, "forbidden")
-    approved = post(
+    assert (by_cs_manager.status_code, error_envelope(by_cs_manager)["code"]) == (403, "forbidden")
+    approved = post_json(
         client_for(general_manager), f"{url}/approve", {"seen_version": graded["version"]}
     )
     assert approved.status_code == 200, approved.content
     assert approved.json()["approved_by"]["id"] == general_manager.pk
 
-    paid = post(
+    paid = post_json(
         client_for(cs_manager),
         f"{url}/pay",
         {"seen_version": approved.json()["version"], "payment_reference": "PAY-2026-1"},
@@ -1292,21 +1294,21 @@ def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
 def test_p11_the_chair_closes_scoring_early_with_a_reason(
     client_for, adopted_proposal, cs_manager, general_manager
 ):
-    opened = post(
+    opened = post_json(
         client_for(cs_manager),
         f"{API}{adopted_proposal.pk}/evaluation",
         {"seen_version": fresh(adopted_proposal).version},
     ).json()
     url = f"{API}evaluations/{opened['id']}"
-    post(client_for(general_manager), f"{url}/scores", scores(6, 6, 6))
+    post_json(client_for(general_manager), f"{url}/scores", scores(6, 6, 6))
 
-    no_reason = post(client_for(general_manager), f"{url}/close", {"note": ""})
-    not_chair = post(client_for(cs_manager), f"{url}/close", {"note": "出差"})
-    closed = post(client_for(general_manager), f"{url}/close", {"note": "两位委员出差"})
+    no_reason = post_json(client_for(general_manager), f"{url}/close", {"note": ""})
+    not_chair = post_json(client_for(cs_manager), f"{url}/close", {"note": "出差"})
+    closed = post_json(client_for(general_manager), f"{url}/close", {"note": "两位委员出差"})
 
-    assert (no_reason.status_code, error(no_reason)["code"]) == (400, "note_required")
-    assert "note" in error(no_reason)["fields"]
-    assert (not_chair.status_code, error(not_chair)["code"]) == (403, "forbidden")
+    assert (no_reason.status_code, error_envelope(no_reason)["code"]) == (400, "note_required")
+    assert "note" in error_envelope(no_reason)["fields"]
+    assert (not_chair.status_code, error_envelope(not_chair)["code"]) == (403, "forbidden")
     assert closed.status_code == 200, closed.content
     data = closed.json()
     assert (data["status"], data["grade"]) == ("graded", "C")
@@ -1321,35 +1323,42 @@ def test_p11_who_may_not_open_or_score_an_evaluation(
 ):
     proposal_url = f"{API}{adopted_proposal.pk}/evaluation"
     v = fresh(adopted_proposal).version
-    refused_open = post(client_for(worker), proposal_url, {"seen_version": v})
-    assert (refused_open.status_code, error(refused_open)["code"]) == (403, "forbidden")
-    evaluation = post(client_for(cs_manager), proposal_url, {"seen_version": v}).json()
+    refused_open = post_json(client_for(worker), proposal_url, {"seen_version": v})
+    assert (refused_open.status_code, error_envelope(refused_open)["code"]) == (403, "forbidden")
+    evaluation = post_json(client_for(cs_manager), proposal_url, {"seen_version": v}).json()
     url = f"{API}evaluations/{evaluation['id']}/scores"
     late_member = make_staff("latecomer", Role.COMMITTEE_MEMBER)
 
-    by_worker = post(client_for(worker), url, scores(5, 5, 5))
-    by_late_member = post(client_for(late_member), url, scores(5, 5, 5))
-    out_of_scale = post(client_for(general_manager), url, scores(11, 5, 5))
-    not_a_number = post(client_for(general_manager), url, scores("high", 5, 5))
+    by_worker = post_json(client_for(worker), url, scores(5, 5, 5))
+    by_late_member = post_json(client_for(late_member), url, scores(5, 5, 5))
+    out_of_scale = post_json(client_for(general_manager), url, scores(11, 5, 5))
+    not_a_number = post_json(client_for(general_manager), url, scores("high", 5, 5))
 
-    assert (by_worker.status_code, error(by_worker)["code"]) == (403, "forbidden")
-    assert (by_late_member.status_code, error(by_late_member)["code"]) == (403, "p11_not_a_member")
-    assert out_of_scale.status_code == 400 and "creativity" in error(out_of_scale)["fields"]
-    assert not_a_number.status_code == 422 and "creativity" in error(not_a_number)["fields"]
-    again = post(
+    assert (by_worker.status_code, error_envelope(by_worker)["code"]) == (403, "forbidden")
+    assert (by_late_member.status_code, error_envelope(by_late_member)["code"]) == (
+        403,
+        "p11_not_a_member",
+    )
+    assert (
+        out_of_scale.status_code == 400 and "creativity" in error_envelope(out_of_scale)["fields"]
+    )
+    assert (
+        not_a_number.status_code == 422 and "creativity" in error_envelope(not_a_number)["fields"]
+    )
+    again = post_json(
         client_for(cs_manager), proposal_url, {"seen_version": fresh(adopted_proposal).version}
     )
-    assert (again.status_code, error(again)["code"]) == (409, "p11_evaluation_exists")
+    assert (again.status_code, error_envelope(again)["code"]) == (409, "p11_evaluation_exists")
 
 
 def test_p11_a_proposal_not_adopted_is_not_evaluated(client_for, cs_manager, general_manager):
     proposal = make_proposal()
 
-    response = post(
+    response = post_json(
         client_for(cs_manager), f"{API}{proposal.pk}/evaluation", {"seen_version": proposal.version}
     )
 
-    assert (response.status_code, error(response)["code"]) == (409, "p11_not_adopted")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "p11_not_adopted")
 
 
 # --- P12: certificates ------------------------------------------------------------------------
@@ -1370,25 +1379,25 @@ def test_p12_certificates_are_issued_once_and_listed_by_year(media, client_for, 
         )
     client = client_for(cs_manager)
 
-    refused = post(client_for(worker), f"{API}certificates/issue", {"year": year})
-    first = post(client, f"{API}certificates/issue", {"year": year})
-    again = post(client, f"{API}certificates/issue", {"year": year})
-    this_year = post(client, f"{API}certificates/issue", {"year": year + 1})
+    refused = post_json(client_for(worker), f"{API}certificates/issue", {"year": year})
+    first = post_json(client, f"{API}certificates/issue", {"year": year})
+    again = post_json(client, f"{API}certificates/issue", {"year": year})
+    this_year = post_json(client, f"{API}certificates/issue", {"year": year + 1})
 
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
     assert first.status_code == 201, first.content
     [certificate] = first.json()["issued"]
     assert (certificate["number"], certificate["customer"]["id"]) == (f"C-{year}-0001", loyal.pk)
     assert (certificate["proposals_count"], certificate["issued_by"]["id"]) == (3, cs_manager.pk)
     assert again.status_code == 201 and again.json()["issued"] == []
-    assert (this_year.status_code, error(this_year)["code"]) == (400, "p12_year_not_over")
-    assert "year" in error(this_year)["fields"]
+    assert (this_year.status_code, error_envelope(this_year)["code"]) == (400, "p12_year_not_over")
+    assert "year" in error_envelope(this_year)["fields"]
     listed = client.get(f"{API}certificates", {"year": year}).json()["items"]
     assert [row["number"] for row in listed] == [f"C-{year}-0001"]
     assert client.get(f"{API}certificates", {"year": year - 1}).json()["items"] == []
     # P12: as on the staff page, only those who issue certificates list them.
     hidden = client_for(worker).get(f"{API}certificates", {"year": year})
-    assert (hidden.status_code, error(hidden)["code"]) == (403, "forbidden")
+    assert (hidden.status_code, error_envelope(hidden)["code"]) == (403, "forbidden")
 
     pdf = client.get(f"{API}certificates/{certificate['id']}/file")
     assert pdf.status_code == 200, pdf.content
@@ -1397,8 +1406,8 @@ def test_p12_certificates_are_issued_once_and_listed_by_year(media, client_for, 
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     refused_file = client_for(worker).get(f"{API}certificates/{certificate['id']}/file")
     missing = client.get(f"{API}certificates/424242/file")
-    assert (refused_file.status_code, error(refused_file)["code"]) == (403, "forbidden")
-    assert (missing.status_code, error(missing)["code"]) == (404, "not_found")
+    assert (refused_file.status_code, error_envelope(refused_file)["code"]) == (403, "forbidden")
+    assert (missing.status_code, error_envelope(missing)["code"]) == (404, "not_found")
 
 
 # --- My work ------------------------------------------------------------------------------
@@ -1418,7 +1427,7 @@ def test_my_work_lists_what_waits_on_the_user_or_nothing(client_for, specialist,
     assert waiting.reference in item["label"] and item["note"]
     assert item["url"] == reverse("proposals:detail", args=[waiting.pk])
     assert (none.status_code, none.json()) == (200, [])
-    assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
 
 
 # --- authentication -------------------------------------------------------------------------
@@ -1429,7 +1438,7 @@ def test_an_api_token_acts_without_a_session_or_csrf_token(specialist):
     proposal = make_proposal()
     client = Client(enforce_csrf_checks=True)
 
-    response = post(
+    response = post_json(
         client,
         f"{API}{proposal.pk}/accept",
         {"seen_version": proposal.version, "category": "service", "summary": "经接口受理"},
@@ -1448,7 +1457,7 @@ def test_a_revoked_or_missing_token_answers_401(specialist):
     revoked = client.get(API, HTTP_AUTHORIZATION=f"Bearer {raw}")
     anonymous = client.get(API)
 
-    assert [(r.status_code, error(r)["code"]) for r in (revoked, anonymous)] == [
+    assert [(r.status_code, error_envelope(r)["code"]) for r in (revoked, anonymous)] == [
         (401, "unauthenticated")
     ] * 2
 
@@ -1461,13 +1470,13 @@ def test_a_session_post_needs_the_csrf_token(specialist):
     body = {"seen_version": proposal.version, "category": "service", "summary": "受理"}
     url = f"{API}{proposal.pk}/accept"
 
-    refused = post(client, url, body)
-    assert (refused.status_code, error(refused)["code"]) == (403, "csrf_failed")
+    refused = post_json(client, url, body)
+    assert (refused.status_code, error_envelope(refused)["code"]) == (403, "csrf_failed")
     assert snapshot(proposal) == before
 
     secret = "a" * 32
     client.cookies["csrftoken"] = secret
-    accepted_ = post(client, url, body, HTTP_X_CSRFTOKEN=secret)
+    accepted_ = post_json(client, url, body, HTTP_X_CSRFTOKEN=secret)
 
     assert accepted_.status_code == 200, accepted_.content
     assert fresh(proposal).status == Status.ACCEPTED

@@ -444,7 +444,10 @@ def test_p11_pages_score_close_approve_pay(
     # Only the chair closes scoring; only the general manager approves.
     close = f"/proposals/evaluations/{evaluation.pk}/close/"
     assert client_for(cs_manager).post(close, {"note": "x"}).status_code == 403
-    assert client_for(gm).post(close, {"note": "其余委员缺席"}).status_code == 302
+    closing = client_for(gm).post(
+        close, {"note": "其余委员缺席", "seen_version": reload(evaluation).version}
+    )
+    assert closing.status_code == 302
     graded = reload(evaluation)
     assert graded.status == Evaluation.Status.GRADED
     approve = f"/proposals/evaluations/{evaluation.pk}/approve/"
@@ -495,3 +498,183 @@ def test_p11_open_page_and_panel(adopted_proposal, committee, client_for, cs_man
         request=request,
     )
     assert f"/proposals/evaluations/{evaluation.pk}/score/" in html
+
+
+# --- P11: each member judges alone ------------------------------------------------
+
+
+@pytest.fixture
+def english(client_for):
+    """english(user) -> a signed-in test client whose pages are in English."""
+
+    def make(user):
+        # Staff read pages in their profile's language.
+        user.profile.language = "en"
+        user.profile.save(update_fields=["language"])
+        return client_for(user)
+
+    return make
+
+
+def detail_page(english, user, proposal) -> str:
+    response = english(user).get(f"/proposals/{proposal.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_p11_while_scoring_nobody_sees_another_members_scores_not_even_the_chair(
+    evaluation, committee, english, cs_manager
+):
+    gm, asm, rd = committee
+    score(evaluation, asm, "3.17", "4", "5", note="售后经理的评语")
+    score(evaluation, rd, "6.43", "7", "8", note="研发经理的评语")
+    assert reload(evaluation).status == Evaluation.Status.SCORING
+    proposal = evaluation.proposal
+
+    # The chair (approve_reward) and the customer service manager
+    # (manage_evaluation) see who has scored, never what.
+    for person in (gm, cs_manager):
+        page = detail_page(english, person, proposal)
+        assert "2 of 3 committee members have scored." in page
+        assert page.count("✓") == 2
+        for secret in ("售后经理的评语", "研发经理的评语", "3.17", "6.43"):
+            assert secret not in page
+    # The after-sales manager manages evaluations and sits on the committee:
+    # their own scores, and only theirs.
+    page = detail_page(english, asm, proposal)
+    assert "售后经理的评语" in page and "3.17" in page
+    assert "研发经理的评语" not in page and "6.43" not in page
+    page = detail_page(english, rd, proposal)
+    assert "研发经理的评语" in page and "6.43" in page
+    assert "售后经理的评语" not in page and "3.17" not in page
+
+
+def test_p11_once_graded_the_chair_and_the_evaluation_managers_see_every_score(
+    evaluation, committee, english, cs_manager
+):
+    from aftersales.proposals.views_rewards import panel_context
+
+    gm, asm, rd = committee
+    score(evaluation, asm, "3.17", "4", "5", note="售后经理的评语")
+    score(evaluation, rd, "6.43", "7", "8", note="研发经理的评语")
+    score(evaluation, gm, "9", "9", "9", note="总经理的评语")
+    assert reload(evaluation).status == Evaluation.Status.GRADED
+
+    for person in (gm, asm, cs_manager):
+        page = detail_page(english, person, evaluation.proposal)
+        for note in ("售后经理的评语", "研发经理的评语", "总经理的评语"):
+            assert note in page
+    assert len(panel_context(evaluation.proposal, gm)["reward_scores"]) == 3
+    # A member without those permissions still sees only their own.
+    assert [s.member for s in panel_context(evaluation.proposal, rd)["reward_scores"]] == [rd]
+
+
+# --- P11: optimistic concurrency on the pages -------------------------------------
+
+CONFLICT = "changed by someone else while you were looking"
+
+
+@pytest.mark.parametrize("seen", ["stale", "", None], ids=["stale", "blank", "missing"])
+def test_p11_approve_page_refuses_a_stale_or_missing_version(
+    graded, english, general_manager, seen
+):
+    data = {} if seen is None else {"seen_version": graded.version - 1 if seen else ""}
+    response = english(general_manager).post(
+        f"/proposals/evaluations/{graded.pk}/approve/", data, follow=True
+    )
+    assert CONFLICT in response.content.decode()
+    after = reload(graded)
+    assert (after.status, after.version, after.approved_by) == (
+        Evaluation.Status.GRADED,
+        graded.version,
+        None,
+    )
+    assert "approved" not in reward_actions(graded.proposal)
+
+
+@pytest.mark.parametrize("seen", ["stale", "", None], ids=["stale", "blank", "missing"])
+def test_p11_pay_page_refuses_a_stale_or_missing_version(
+    graded, english, general_manager, cs_manager, seen
+):
+    rewards.reward_approve(evaluation=graded, by=general_manager, seen_version=graded.version)
+    approved = reload(graded)
+    data = {"payment_reference": "FK-9"}
+    if seen is not None:
+        data["seen_version"] = approved.version - 1 if seen else ""
+    url = f"/proposals/evaluations/{graded.pk}/pay/"
+
+    response = english(cs_manager).post(url, data)
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert CONFLICT in page
+    # The reference typed is kept; the form now carries the current version.
+    assert "FK-9" in page
+    assert f'name="seen_version" value="{approved.version}"' in page
+    after = reload(graded)
+    assert (after.status, after.version, after.payment_reference) == (
+        Evaluation.Status.APPROVED,
+        approved.version,
+        "",
+    )
+    assert not Message.objects.filter(template="reward_granted").exists()
+    # Resent deliberately with the version shown, it goes through.
+    data["seen_version"] = approved.version
+    assert english(cs_manager).post(url, data).status_code == 302
+    assert reload(graded).status == Evaluation.Status.PAID
+
+
+@pytest.mark.parametrize("seen", ["stale", "", None], ids=["stale", "blank", "missing"])
+def test_p11_close_page_refuses_a_stale_or_missing_version(
+    evaluation, committee, english, general_manager, seen
+):
+    gm, asm, rd = committee
+    score(evaluation, asm, "5", "5", "5")
+    data = {"note": "其余委员缺席"}
+    if seen is not None:
+        data["seen_version"] = reload(evaluation).version - 1 if seen else ""
+    url = f"/proposals/evaluations/{evaluation.pk}/close/"
+
+    response = english(gm).post(url, data)
+
+    assert response.status_code == 409
+    assert CONFLICT in response.content.decode()
+    after = reload(evaluation)
+    assert after.status == Evaluation.Status.SCORING
+    assert after.closed_early_by is None
+    assert "closed_early" not in reward_actions(evaluation.proposal)
+
+
+def test_p11_closing_is_refused_when_a_member_scored_after_the_chair_looked(
+    evaluation, committee, english
+):
+    gm, asm, rd = committee
+    score(evaluation, asm, "5", "5", "5")
+    url = f"/proposals/evaluations/{evaluation.pk}/close/"
+    form = english(gm).get(url).content.decode()
+    seen = reload(evaluation).version
+    assert f'name="seen_version" value="{seen}"' in form
+    score(evaluation, rd, "7", "7", "7")  # meanwhile
+
+    response = english(gm).post(url, {"note": "其余委员缺席", "seen_version": seen})
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert CONFLICT in page
+    # The page now shows the new count.
+    assert "2 of 3 committee members have scored." in page
+    assert reload(evaluation).status == Evaluation.Status.SCORING
+
+
+def test_p11_close_service_checks_the_version_only_when_given(evaluation, committee):
+    gm, asm, rd = committee
+    score(evaluation, asm, "5", "5", "5")
+    stale = reload(evaluation).version - 1
+    with pytest.raises(ConflictError):
+        rewards.evaluation_close_scoring(
+            evaluation=evaluation, by=gm, note="其余委员缺席", seen_version=stale
+        )
+    assert reload(evaluation).status == Evaluation.Status.SCORING
+    # The API calls it without a version, as before.
+    rewards.evaluation_close_scoring(evaluation=evaluation, by=gm, note="其余委员缺席")
+    assert reload(evaluation).status == Evaluation.Status.GRADED
