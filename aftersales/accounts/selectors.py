@@ -1,4 +1,3 @@
-
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 
