@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from aftersales.accounts.models import Department
+from aftersales.accounts.services import delegation_create
 from aftersales.customers.tests.factories import make_customer
 from aftersales.proposals import services
 from aftersales.proposals.models import Category, Channel, CloseReason, Proposal
@@ -123,6 +124,32 @@ def closed(proposal: Proposal, *, by, reason=CloseReason.SPAM) -> Proposal:
     return services.proposal_close(
         proposal=proposal, by=by, reason=reason, seen_version=fresh(proposal).version
     )
+
+
+def delegated(*, delegator, delegate, role, days=7, starts_on=None, reason="出差"):
+    """``delegator`` hands ``role`` to ``delegate`` from ``starts_on`` (today by
+    default) until ``days`` after today."""
+    today = timezone.localdate()
+    return delegation_create(
+        delegator=delegator,
+        delegate=delegate,
+        role=role,
+        starts_on=starts_on or today,
+        ends_on=today + timedelta(days=days),
+        reason=reason,
+        by=delegator,
+    )
+
+
+def post_json(client, url, data, **extra):
+    return client.post(url, data, content_type="application/json", **extra)
+
+
+def error_envelope(response) -> dict:
+    """The ``error`` of an API refusal, checked to be the whole envelope."""
+    data = response.json()
+    assert set(data) == {"error"} and set(data["error"]) == {"code", "message", "fields"}, data
+    return data["error"]
 
 
 def policy_in_force_with(by, effective_from=None, **overrides):

@@ -7,14 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from aftersales.core.errors import DomainError
-from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
 from aftersales.notifications.models import Message
 from aftersales.policy.tests.factories import approved_version, move_version_one_to
 from aftersales.proposals import certificates
 from aftersales.proposals.models import Certificate, CloseReason
 from aftersales.proposals.services import proposal_close
-from aftersales.proposals.tests.factories import adopted, fresh, make_department, make_proposal
+from aftersales.proposals.tests.factories import adopted, fresh, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +63,7 @@ def test_p12_qualifies_not_below_the_threshold():
     assert certificates.certificates_issue(year=YEAR) == []
 
 
-def test_p12_qualifies_not_when_one_proposal_of_the_year_was_adopted(make_staff, cs_manager):
-    specialist = make_staff("spec", Role.AFTERSALES_SPECIALIST)
-    rd = make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
+def test_p12_qualifies_not_when_one_proposal_of_the_year_was_adopted(specialist, rd, cs_manager):
     customer = make_customer()
     first, *_rest = sent(customer, 4)
     adopted(first, by=specialist, decider=cs_manager, departments=[rd])

@@ -29,8 +29,8 @@ from aftersales.proposals.models import (
 from aftersales.proposals.tests.factories import (
     accepted,
     adopted,
+    delegated,
     fresh,
-    make_department,
     make_proposal,
     reserved,
     studied,
@@ -39,21 +39,6 @@ from aftersales.proposals.tests.factories import (
 
 DECISION_NOTICES = ("proposal_adopted", "proposal_not_adopted", "proposal_reserved")
 LATER = timedelta(days=20)
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
-
-
-@pytest.fixture
-def qa(make_staff):
-    return make_department(manager=make_staff("qamgr", Role.DEPARTMENT_MANAGER))
 
 
 def written(proposal):
@@ -350,18 +335,9 @@ def test_a_second_decider_waits_for_the_first_then_conflicts(specialist, rd, mak
 @pytest.mark.django_db(transaction=True)
 def test_two_study_opinions_from_one_department_at_once_keep_one(specialist, rd, make_staff):
     """The manager and the delegate both answer the same study at once."""
-    from aftersales.accounts.services import delegation_create
-
     deputy = make_staff("deputy", Role.SERVICE_WORKER)
-    today = timezone.localdate()
-    delegation_create(
-        delegator=rd.manager,
-        delegate=deputy,
-        role=Role.DEPARTMENT_MANAGER,
-        starts_on=today,
-        ends_on=today + timedelta(days=3),
-        reason="休假",
-        by=rd.manager,
+    delegated(
+        delegator=rd.manager, delegate=deputy, role=Role.DEPARTMENT_MANAGER, days=3, reason="休假"
     )
     proposal = under_study(make_proposal(), by=specialist, departments=[rd])
     study_id = proposal.study_requests.get().pk

@@ -13,7 +13,7 @@ from django.utils import timezone
 from aftersales.core.errors import DomainError
 from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
-from aftersales.proposals import selectors, services
+from aftersales.proposals import selectors
 from aftersales.proposals.models import Channel, Proposal, Status, StudyRequest
 from aftersales.proposals.tests.factories import (
     accepted,
@@ -21,6 +21,7 @@ from aftersales.proposals.tests.factories import (
     fresh,
     make_department,
     make_proposal,
+    reserved,
     studied,
     under_study,
 )
@@ -43,17 +44,6 @@ def every_page(user, *, limit, **filters) -> tuple[list[int], int]:
         pages += 1
         if cursor is None:
             return shown, pages
-
-
-def reserve(proposal, *, by, decider, departments, decide_by):
-    proposal = studied(proposal, by=by, departments=departments)
-    return services.proposal_reserve(
-        proposal=proposal,
-        by=decider,
-        reason="需要评估成本。",
-        decide_by=decide_by,
-        seen_version=proposal.version,
-    )
 
 
 def received(**fields) -> Proposal:
@@ -115,7 +105,7 @@ def test_p5_p9_overdue_means_a_study_past_due_or_a_reserve_past_decide_by(
     late_study = under_study(received(), by=cs_manager, departments=[dept])
     StudyRequest.objects.filter(proposal=late_study).update(due_date=yesterday)
     on_time_study = under_study(received(), by=cs_manager, departments=[dept])
-    late_reserve = reserve(
+    late_reserve = reserved(
         received(),
         by=cs_manager,
         decider=cs_manager,
@@ -123,7 +113,7 @@ def test_p5_p9_overdue_means_a_study_past_due_or_a_reserve_past_decide_by(
         decide_by=timezone.localdate() + timedelta(days=10),
     )
     Proposal.objects.filter(pk=late_reserve.pk).update(decide_by=yesterday)
-    reserve(
+    reserved(
         received(),
         by=cs_manager,
         decider=cs_manager,
@@ -192,7 +182,7 @@ def test_p9_decide_by_order_pages_by_date_then_id(cs_manager, aftersales_manager
     today = timezone.localdate()
     days = [20, 5, 20, 12, 5]
     made = [
-        reserve(
+        reserved(
             received(),
             by=cs_manager,
             decider=cs_manager,

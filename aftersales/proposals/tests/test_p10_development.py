@@ -8,35 +8,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from aftersales.core.errors import DomainError
-from aftersales.core.roles import Role
 from aftersales.proposals import services
 from aftersales.proposals.models import DevelopmentMode, Proposal, ProposalEvent
 from aftersales.proposals.tests.factories import (
-    adopted,
     fresh,
     implemented,
-    make_department,
     make_proposal,
     not_adopted,
     studied,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
-
-
-@pytest.fixture
-def adopted_proposal(specialist, cs_manager, rd):
-    return adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
 
 
 def set_development(proposal, by, mode, agreement=""):

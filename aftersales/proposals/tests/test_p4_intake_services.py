@@ -27,11 +27,6 @@ def written():
     return (Proposal.objects.count(), ProposalEvent.objects.count(), Message.objects.count())
 
 
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
 @pytest.mark.parametrize("channel", Channel.values)
 def test_p4_a_proposal_is_received_by_every_channel(channel, worker):
     # Letters and calls are typed in by staff; web and email arrive on their own.

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from aftersales.accounts.services import delegation_create, delegation_revoke
+from aftersales.accounts.services import delegation_revoke
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.roles import Role
 from aftersales.notifications.models import Message
@@ -23,6 +23,7 @@ from aftersales.proposals.models import (
 from aftersales.proposals.tests.factories import (
     accepted,
     closed,
+    delegated,
     fresh,
     make_department,
     make_proposal,
@@ -31,26 +32,6 @@ from aftersales.proposals.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd_manager(make_staff):
-    return make_staff("rdmgr", Role.DEPARTMENT_MANAGER)
-
-
-@pytest.fixture
-def rd(rd_manager):
-    return make_department(manager=rd_manager, name="研发部")
-
-
-@pytest.fixture
-def qa(make_staff):
-    return make_department(manager=make_staff("qamgr", Role.DEPARTMENT_MANAGER), name="品质部")
 
 
 def state(proposal):
@@ -405,16 +386,7 @@ def test_p5_the_department_manager_writes_the_study_opinion(specialist, rd):
 
 def test_p5_an_active_delegate_of_the_manager_writes_the_study_opinion(specialist, rd, make_staff):
     deputy = make_staff("deputy", Role.SERVICE_WORKER)
-    today = timezone.localdate()
-    delegation_create(
-        delegator=rd.manager,
-        delegate=deputy,
-        role=Role.DEPARTMENT_MANAGER,
-        starts_on=today,
-        ends_on=today + timedelta(days=7),
-        reason="出差",
-        by=rd.manager,
-    )
+    delegated(delegator=rd.manager, delegate=deputy, role=Role.DEPARTMENT_MANAGER)
     proposal = under_study(make_proposal(), by=specialist, departments=[rd])
 
     submit(proposal.study_requests.get(), deputy)
@@ -429,14 +401,8 @@ def test_p5_a_delegate_whose_delegation_is_not_active_is_refused(
     deputy = make_staff("deputy", Role.SERVICE_WORKER)
     today = timezone.localdate()
     starts = today if delegation == "revoked" else today + timedelta(days=1)
-    given = delegation_create(
-        delegator=rd.manager,
-        delegate=deputy,
-        role=Role.DEPARTMENT_MANAGER,
-        starts_on=starts,
-        ends_on=today + timedelta(days=7),
-        reason="出差",
-        by=rd.manager,
+    given = delegated(
+        delegator=rd.manager, delegate=deputy, role=Role.DEPARTMENT_MANAGER, starts_on=starts
     )
     if delegation == "revoked":
         delegation_revoke(delegation=given, by=rd.manager)

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 
 from aftersales.core.errors import DomainError
-from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
 from aftersales.notifications.rendering import render_message
 from aftersales.proposals import services
@@ -16,21 +15,10 @@ from aftersales.proposals.tests.factories import (
     adopted,
     closed,
     fresh,
-    make_department,
     make_proposal,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
 
 
 def close_as_duplicate(proposal, original, *, by):

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from aftersales.core.errors import DomainError
-from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
 from aftersales.notifications.models import Message
 from aftersales.policy.services import policy_in_force
@@ -27,7 +26,6 @@ from aftersales.proposals.tests.factories import (
     closed,
     fresh,
     implemented,
-    make_department,
     make_proposal,
     not_adopted,
     policy_in_force_with,
@@ -38,21 +36,6 @@ from aftersales.proposals.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER), name="研发部")
-
-
-@pytest.fixture
-def qa(make_staff):
-    return make_department(manager=make_staff("qamgr", Role.DEPARTMENT_MANAGER), name="品质部")
 
 
 def state(proposal):

@@ -6,20 +6,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
 from aftersales.notifications.models import Message
 from aftersales.proposals import services
-from aftersales.proposals.tests.factories import adopted, make_department, make_proposal
+from aftersales.proposals.tests.factories import adopted, make_proposal
 
 pytestmark = pytest.mark.django_db
 
 
 def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_days(
-    make_staff, cs_manager
+    specialist, rd, cs_manager
 ):
-    specialist = make_staff("spec", Role.AFTERSALES_SPECIALIST)
-    rd = make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
     # Reachable by post only: the adoption notice waits as a letter to print.
     customer = make_customer(name="李建军", email="", phone="", postal_address="杭州市文三路 90 号")
     proposal = adopted(
@@ -39,9 +36,7 @@ def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_da
     assert proposal.events.filter(kind="escalation", data__message=letter.pk).count() == 1
 
 
-def test_p7_a_delivered_notice_is_not_escalated(make_staff, cs_manager, smtp_server):
-    specialist = make_staff("spec", Role.AFTERSALES_SPECIALIST)
-    rd = make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
+def test_p7_a_delivered_notice_is_not_escalated(specialist, rd, cs_manager, smtp_server):
     adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
     Message.objects.update(created_at=timezone.now() - timedelta(days=10))
     Message.objects.filter(template="proposal_adopted").update(status="sent")

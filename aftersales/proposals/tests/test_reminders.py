@@ -6,16 +6,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from aftersales.accounts.services import delegation_create
 from aftersales.core.roles import Role
 from aftersales.notifications.models import Message
 from aftersales.proposals import services
 from aftersales.proposals.models import ProposalEvent
 from aftersales.proposals.tests.factories import (
     adopted,
+    delegated,
     fresh,
     implemented,
-    make_department,
     make_proposal,
     policy_in_force_with,
     reserved,
@@ -45,16 +44,6 @@ def did(**counts):
 def sent(template):
     """Who got ``template``, as a sorted list of usernames (repeats kept)."""
     return sorted(m.user.username for m in Message.objects.filter(template=template))
-
-
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
 
 
 @pytest.fixture
@@ -102,16 +91,7 @@ def test_p5_overdue_study_is_escalated_once_to_the_customer_service_managers(
 
 
 def test_p5_a_delegate_of_the_cs_manager_is_told_of_escalations(specialist, rd, cs_manager, worker):
-    today = timezone.localdate()
-    delegation_create(
-        delegator=cs_manager,
-        delegate=worker,
-        role=Role.CS_MANAGER,
-        starts_on=today,
-        ends_on=today + timedelta(days=30),
-        reason="年假",
-        by=cs_manager,
-    )
+    delegated(delegator=cs_manager, delegate=worker, role=Role.CS_MANAGER, days=30, reason="年假")
     proposal = under_study(make_proposal(), by=specialist, departments=[rd])
 
     run(proposal.study_requests.get().due_date + timedelta(days=1))

@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from aftersales.accounts.services import delegation_create
 from aftersales.core.roles import Role
 from aftersales.notifications.models import Message
 from aftersales.proposals import services
@@ -23,8 +22,8 @@ from aftersales.proposals.models import (
 from aftersales.proposals.tests.factories import (
     accepted,
     adopted,
+    delegated,
     fresh,
-    make_department,
     make_proposal,
     reserved,
     studied,
@@ -34,18 +33,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def specialist(make_staff):
-    return make_staff("spec", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd(make_staff):
-    return make_department(manager=make_staff("rdmgr", Role.DEPARTMENT_MANAGER))
-
-
-@pytest.fixture
-def other_department_manager(make_staff):
-    return make_department(manager=make_staff("othermgr", Role.DEPARTMENT_MANAGER)).manager
+def other_department_manager(other_manager):
+    return other_manager
 
 
 def state(proposal):
@@ -257,16 +246,7 @@ def test_p4_p10_an_inactive_manager_is_refused(specialist, cs_manager, rd):
 
 
 def test_p6_a_delegate_of_the_cs_manager_may_decide(specialist, cs_manager, rd, worker):
-    today = timezone.localdate()
-    delegation_create(
-        delegator=cs_manager,
-        delegate=worker,
-        role=Role.CS_MANAGER,
-        starts_on=today,
-        ends_on=today + timedelta(days=5),
-        reason="出差",
-        by=cs_manager,
-    )
+    delegated(delegator=cs_manager, delegate=worker, role=Role.CS_MANAGER, days=5)
     proposal, call = _prepare("not_adopt", specialist=specialist, cs_manager=cs_manager, rd=rd)
 
     # Fresh from the database: permissions are cached on the user object.

@@ -13,9 +13,11 @@ from aftersales.proposals.models import Proposal, ReserveExtension, StudyRequest
 from aftersales.proposals.tests.factories import (
     accepted,
     adopted,
+    delegated,
     fresh,
-    make_department,
+    implemented,
     make_proposal,
+    reserved,
     studied,
     under_study,
 )
@@ -36,30 +38,6 @@ PERSONAS = [
 
 
 @pytest.fixture
-def specialist(make_staff):
-    return make_staff("specialist", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd_manager(make_staff):
-    """Manages the department that studies and implements the proposals here."""
-    return make_staff("rdmanager", Role.DEPARTMENT_MANAGER)
-
-
-@pytest.fixture
-def other_manager(make_staff):
-    """Manages a department that has nothing to do with the proposals here."""
-    manager = make_staff("othermanager", Role.DEPARTMENT_MANAGER)
-    make_department(manager=manager, code="other")
-    return manager
-
-
-@pytest.fixture
-def rd(rd_manager):
-    return make_department(manager=rd_manager, code="rd")
-
-
-@pytest.fixture
 def in_state(specialist, cs_manager, rd):
     def make(state: str) -> Proposal:
         proposal = make_proposal()
@@ -71,22 +49,14 @@ def in_state(specialist, cs_manager, rd):
             return under_study(proposal, by=specialist, departments=[rd])
         if state == "studied":
             return studied(proposal, by=specialist, departments=[rd])
+        kw = {"by": specialist, "decider": cs_manager, "departments": [rd]}
         if state == "reserved":
-            proposal = studied(proposal, by=specialist, departments=[rd])
-            return services.proposal_reserve(
-                proposal=proposal,
-                by=cs_manager,
-                reason="需要评估",
-                decide_by=timezone.localdate() + timedelta(days=10),
-                seen_version=proposal.version,
-            )
-        if state in ("adopted", "implemented"):
-            proposal = adopted(proposal, by=specialist, decider=cs_manager, departments=[rd])
-            if state == "implemented":
-                proposal = services.proposal_implemented(
-                    proposal=proposal, by=cs_manager, seen_version=proposal.version
-                )
-            return proposal
+            decide_by = timezone.localdate() + timedelta(days=10)
+            return reserved(proposal, decide_by=decide_by, reason="需要评估", **kw)
+        if state == "adopted":
+            return adopted(proposal, **kw)
+        if state == "implemented":
+            return implemented(proposal, **kw)
         raise AssertionError(state)
 
     return make
@@ -256,19 +226,8 @@ def test_p5_only_the_departments_manager_writes_its_study_opinion(
 
 
 def test_p5_the_managers_delegate_writes_the_opinion(client_for, in_state, rd_manager, make_staff):
-    from aftersales.accounts.models import Delegation
-
     deputy = make_staff("deputy", Role.SERVICE_WORKER)
-    today = timezone.localdate()
-    Delegation.objects.create(
-        delegator=rd_manager,
-        delegate=deputy,
-        role=Role.DEPARTMENT_MANAGER,
-        starts_on=today,
-        ends_on=today + timedelta(days=7),
-        reason="出差",
-        created_by=rd_manager,
-    )
+    delegated(delegator=rd_manager, delegate=deputy, role=Role.DEPARTMENT_MANAGER)
     proposal = in_state("under_study")
     study = StudyRequest.objects.get(proposal=proposal)
     c = client_for(deputy)

@@ -43,21 +43,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
-@pytest.fixture
-def specialist(make_staff):
-    return make_staff("specialist", Role.AFTERSALES_SPECIALIST)
-
-
-@pytest.fixture
-def rd_manager(make_staff):
-    return make_staff("rdmanager", Role.DEPARTMENT_MANAGER)
-
-
-@pytest.fixture
-def rd(rd_manager):
-    return make_department(manager=rd_manager, code="rd", name="研发部")
-
-
 def translated(user, text: str) -> str:
     with translation.override(user.profile.language):
         return gettext(text)
