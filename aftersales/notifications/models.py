@@ -149,6 +149,8 @@ class Message(BaseModel):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="message_due"),
             models.Index(fields=["related_type", "related_id"], name="message_related"),
+            # Letters to print and calls to make, oldest first (My work).
+            models.Index(fields=["status", "created_at", "id"], name="message_status_created"),
         ]
         constraints = [
             models.CheckConstraint(

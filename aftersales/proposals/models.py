@@ -215,6 +215,15 @@ class Proposal(BaseModel):
             models.Index(fields=["status", "-id"], name="proposal_status_id"),
             models.Index(fields=["channel", "-id"], name="proposal_channel_id"),
             models.Index(fields=["customer", "-id"], name="proposal_customer_id"),
+            # P9: reserves by decide-by date (summary, reminders, sorting).
+            # Decided proposals keep their old decide_by, so the date alone
+            # would walk every proposal that was ever reserved.
+            models.Index(fields=["status", "decide_by", "id"], name="proposal_status_decide_by"),
+            # P7: adopted proposals by planned implementation date (My work).
+            models.Index(
+                fields=["status", "planned_implementation_date", "id"],
+                name="proposal_status_planned",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,7 +6,7 @@ never sort a column that may be NULL without saying where NULLs go (SQLite and
 PostgreSQL disagree), so both databases list the same rows in the same order.
 """
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,22 +79,21 @@ def _to_accept():
 
 
 def _to_decide():
-    waiting = StudyRequest.objects.filter(proposal=OuterRef("pk"), opinion_at__isnull=True)
+    # P9 first: reserves, soonest decide-by date first.
+    for proposal in Proposal.objects.filter(status=Status.RESERVED).order_by("decide_by", "pk")[
+        :LIMIT
+    ]:
+        yield _item(
+            proposal, _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()}
+        )
+    # P6: proposals whose every study opinion is in.
+    studies = StudyRequest.objects.filter(proposal=OuterRef("pk"))
     for proposal in (
-        Proposal.objects.filter(
-            Q(status=Status.UNDER_STUDY, study_requests__isnull=False) | Q(status=Status.RESERVED)
-        )
-        .filter(~Exists(waiting))
-        .distinct()
-        # Reserves (with a decide-by date) first, soonest first.
-        .order_by(F("decide_by").asc(nulls_last=True), "pk")[:LIMIT]
+        Proposal.objects.filter(status=Status.UNDER_STUDY)
+        .filter(Exists(studies), ~Exists(studies.filter(opinion_at__isnull=True)))
+        .order_by("pk")[:LIMIT]
     ):
-        note = (
-            _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()}
-            if proposal.status == Status.RESERVED
-            else _("Study opinions are in: to decide")
-        )
-        yield _item(proposal, note)
+        yield _item(proposal, _("Study opinions are in: to decide"))
 
 
 def _to_implement(user, today, *, every: bool):
@@ -103,9 +102,8 @@ def _to_implement(user, today, *, every: bool):
     proposals = Proposal.objects.filter(status=Status.ADOPTED)
     if not every:
         proposals = proposals.filter(implementing_department__manager=user)
-    for proposal in proposals.order_by(F("planned_implementation_date").asc(nulls_last=True), "pk")[
-        :LIMIT
-    ]:
+    # The planned date is required on adoption (P7), never empty here.
+    for proposal in proposals.order_by("planned_implementation_date", "pk")[:LIMIT]:
         planned = proposal.planned_implementation_date
         if planned is None:
             note = _("Adopted: to implement (P7)")

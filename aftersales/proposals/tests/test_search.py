@@ -206,10 +206,14 @@ def plan_of_search(user, **filters) -> str:
         if connection.vendor == "sqlite":
             cursor.execute("EXPLAIN QUERY PLAN " + sql)
             return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        # The test tables hold a handful of rows, where a sequential scan is
-        # cheaper and the planner rightly takes it; switched off for this
-        # transaction only, to show the index serves the query.
+        # The test tables hold a handful of rows, where a sequential scan, or
+        # walking the primary key and testing each row, is cheaper and the
+        # planner rightly takes it; both are switched off for this transaction
+        # only, to show the GIN index serves the match. (At 1,000,000 rows,
+        # once analysed, the planner took it by itself for a rare word, 4 ms,
+        # and walked the newest ids for a frequent one, under 1 ms.)
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("EXPLAIN " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
 
