@@ -3,7 +3,8 @@ SQLite and PostgreSQL. Settings come from the environment or the flags below;
 see docs/performance.md.
 
     BENCH_DB=sqlite|postgresql|both   databases, one after the other (default both)
-    BENCH_SCALE=100000                customers seeded (1000000: seeding takes 3-4 min per database)
+    BENCH_SCALE=100000                customers (and proposals) seeded; 1000000 took about an hour
+                                      per database on a busy machine (docs/performance.md)
     BENCH_RESEED=1                    reseed even when the recorded seeding matches
     BENCH_DURATION=10 BENCH_WARMUP=2  seconds timed / untimed per scenario and concurrency
     BENCH_CONCURRENCY=1,8             connections driving load at once
@@ -164,8 +165,13 @@ def bench_database(db: str, args, record: dict) -> list[dict]:
         say(f"reusing the seeded database ({args.scale:,} customers)")
     record["seed"] = checked["state"]
     if not args.collected:
-        # Production serves hashed, compressed assets from a manifest; once a run.
-        run_cmd(env, "collectstatic", "--no-input", "-v", "0")
+        # Production serves hashed, compressed assets from a manifest; once a
+        # run, and not at all when no asset changed since the last one (on a
+        # busy machine compressing them took three minutes).
+        if static_is_stale():
+            run_cmd(env, "collectstatic", "--no-input", "-v", "0")
+        else:
+            say("static files unchanged since the last collectstatic; not collecting again")
         args.collected = True
 
     record["cpu_busy_before"] = wait_for_quiet(args.wait_quiet)
@@ -199,6 +205,8 @@ def bench_database(db: str, args, record: dict) -> list[dict]:
                     "requests": result["requests"],
                     "duration_s": args.duration,
                     "workers": args.workers,
+                    # Other work on the machine skews timings: say how busy it was.
+                    "loadavg_after": loadavg(),
                 }
                 failure = result.get("failed") or (
                     f"query count run: {q['problem']}" if q["problem"] else ""
@@ -224,6 +232,19 @@ def bench_database(db: str, args, record: dict) -> list[dict]:
         return rows
     finally:
         stop_server(server)
+
+
+def static_is_stale() -> bool:
+    """True unless var/bench/static's manifest is newer than every asset of the
+    app and than the virtualenv's last install (third-party assets)."""
+    manifest = BENCH_VAR / "static" / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [ROOT / ".venv" / ".installed"]
+    for static_dir in (ROOT / "aftersales").rglob("static"):
+        sources += [p for p in static_dir.rglob("*") if p.is_file()]
+    return any(not p.exists() or p.stat().st_mtime > built for p in sources)
 
 
 def server_env(db: str, args) -> dict:
@@ -339,7 +360,9 @@ def start_server(env: dict, port: int, workers: int, db: str) -> subprocess.Pope
     return proc
 
 
-def wait_healthy(port: int, server, timeout: float = 60) -> None:
+def wait_healthy(port: int, server, timeout: float = 240) -> None:
+    # Generous: on a loaded 2-core machine five workers importing Django took
+    # longer than a minute.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
