@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
-from aftersales.core.errors import DomainError
-from aftersales.core.models import BaseModel, KeptQuerySet
+from aftersales.core.models import AppendOnlyModel, BaseModel
 from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 
@@ -95,7 +94,7 @@ class StaffProfile(BaseModel):
         return reverse("accounts:staff_detail", args=[self.pk])
 
 
-class RoleChange(models.Model):
+class RoleChange(AppendOnlyModel):
     """Append-only log of every role granted or revoked: who, to whom, when."""
 
     class Action(models.TextChoices):
@@ -116,8 +115,6 @@ class RoleChange(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    objects = KeptQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("role change")
@@ -125,17 +122,6 @@ class RoleChange(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.role} · {self.action}"
-
-    def save(self, *args, **kwargs):
-        # Append-only: a wrong entry is answered by a new grant or revoke, never rewritten.
-        if not self._state.adding:
-            raise DomainError(
-                "records_kept", _("Records kept by the regulation cannot be deleted.")
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
 
 
 class Delegation(BaseModel):

@@ -39,6 +39,26 @@ class BaseModel(models.Model):
         raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
 
 
+class AppendOnlyModel(models.Model):
+    """A record the regulation keeps as written: added once, never changed or
+    deleted. A wrong entry is answered by a new one."""
+
+    objects = KeptQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise DomainError(
+                "records_kept", _("Records kept by the regulation cannot be changed.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
+
+
 class BenchmarkProbe(models.Model):
     """A row the benchmark's baseline views read and write: the cost of one
     plain query through the whole stack, to compare real pages against."""

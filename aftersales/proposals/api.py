@@ -33,6 +33,7 @@ from aftersales.customers.services import customer_find_or_create
 from aftersales.notifications.rendering import language_or_default
 from aftersales.policy.services import policy_value
 from aftersales.proposals import certificates, rewards, selectors, services
+from aftersales.proposals.exports import XLSX, export_response
 from aftersales.proposals.filters import ProposalFilterForm
 from aftersales.proposals.mail import selectors as mail_selectors
 from aftersales.proposals.mail.intake import mail_retry
@@ -78,14 +79,12 @@ from aftersales.proposals.schemas import (
 )
 from aftersales.proposals.uploads import check_upload
 from aftersales.proposals.work import proposals_work
-from aftersales.reports.xlsx import render_xlsx
 
 router = Router(tags=["proposals"])
 
 DETAIL = {200: ProposalDetailOut, **ERROR_RESPONSES}
 # A file answer: the body is the file, described in the schema by _file().
 FILE = {200: None, **ERROR_RESPONSES}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file(media_type: str, description) -> dict:
@@ -172,20 +171,6 @@ def export_filters(params) -> dict:
     return form.filters()
 
 
-def proposal_export_response(*, user, filters: dict) -> HttpResponse:
-    """The filtered list as an XLSX download (STYLE rule 11: the selector's
-    rows, then the renderer). What a customer wrote stays inert text."""
-    rows = selectors.proposal_export_rows(user=user, filters=filters)
-    # The rows are read while rendering: a refusal raises here, before any answer.
-    content = render_xlsx(
-        header=selectors.proposal_export_header(), rows=rows, sheet_title=_("Proposals")
-    )
-    response = HttpResponse(content, content_type=XLSX)
-    filename = f"proposals-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.get(
     "/export.xlsx",
     response=FILE,
@@ -201,7 +186,7 @@ def proposal_export(request, filters: Query[ExportFilters]):
     require(request.auth, "proposals.view_proposal")
     require(request.auth, "proposals.export_proposal")
     data = {key: value for key, value in filters.dict().items() if value != ""}
-    return proposal_export_response(user=request.auth, filters=export_filters(data))
+    return export_response(user=request.auth, filters=export_filters(data))
 
 
 def _detail(proposal_id: int) -> Proposal:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.models import BaseModel, KeptQuerySet
+from aftersales.core.models import AppendOnlyModel, BaseModel
 
 
 class Channel(models.TextChoices):
@@ -250,7 +250,7 @@ class Proposal(BaseModel):
         return self.status in ADOPTED_STATUSES
 
 
-class ProposalEvent(models.Model):
+class ProposalEvent(AppendOnlyModel):
     """Append-only: one row per thing that happened to a proposal (STYLE rule 2)."""
 
     class Kind(models.TextChoices):
@@ -282,8 +282,6 @@ class ProposalEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = KeptQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("proposal event")
@@ -292,20 +290,6 @@ class ProposalEvent(models.Model):
 
     def __str__(self):
         return f"{self.proposal_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            from aftersales.core.errors import DomainError
-
-            raise DomainError(
-                "records_kept", _("Records kept by the regulation cannot be deleted.")
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from aftersales.core.errors import DomainError
-
-        raise DomainError("records_kept", _("Records kept by the regulation cannot be deleted."))
 
 
 class Attachment(BaseModel):
@@ -389,7 +373,7 @@ class StudyRequest(BaseModel):
         return self.opinion_at is not None
 
 
-class ReserveExtension(models.Model):
+class ReserveExtension(AppendOnlyModel):
     """P9: a reserve taken past its limit, approved by the after-sales
     department manager with a reason. Append-only."""
 
@@ -406,8 +390,6 @@ class ReserveExtension(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"))
-
-    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["approved_at", "id"]
@@ -521,7 +503,7 @@ class Evaluation(BaseModel):
         return f"{self.proposal_id} {self.status}"
 
 
-class Score(models.Model):
+class Score(AppendOnlyModel):
     """P11: one committee member's scores. Append-only; one per member."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="scores")
@@ -531,8 +513,6 @@ class Score(models.Model):
     benefit = models.DecimalField(_("overall benefit"), max_digits=5, decimal_places=2)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"))
-
-    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -3,17 +3,15 @@ and search, the summary, and the XLSX export of the filtered list."""
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
 from aftersales.core.permissions import permission_required
 from aftersales.proposals import selectors
+from aftersales.proposals.exports import export_response
 from aftersales.proposals.filters import ProposalFilterForm
-from aftersales.reports.xlsx import render_xlsx
 
 PAGE_SIZE = 25
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _query_without_cursor(request) -> str:
@@ -73,14 +71,7 @@ def proposal_export(request):
             "first_page": True,
         }
         return render(request, "proposals/list.html", context, status=400)
-    rows = selectors.proposal_export_rows(user=request.user, filters=form.filters())
     try:
-        content = render_xlsx(
-            header=selectors.proposal_export_header(), rows=rows, sheet_title=_("Proposals")
-        )
+        return export_response(user=request.user, filters=form.filters())
     except DomainError as exc:
         return HttpResponse(str(exc.message), status=exc.status, content_type="text/plain")
-    filename = f"proposals-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -76,6 +76,24 @@ def _form_page(request, template: str, evaluation: Evaluation, form, conflict: b
     return render(request, template, context, status=409 if conflict else 200)
 
 
+def _run_form(request, form, evaluation: Evaluation, action, success: str):
+    """Run ``action(cleaned_data)`` for a valid POST. Returns (redirect or None,
+    the evaluation to show, whether it changed under the author); a refusal
+    is put on the form, a conflict also reloads the evaluation."""
+    if request.method != "POST" or not form.is_valid():
+        return None, evaluation, False
+    try:
+        action(form.cleaned_data)
+    except ConflictError as exc:
+        apply_domain_error(form, exc)
+        return None, _evaluation(evaluation.pk), True
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return None, evaluation, False
+    messages.success(request, success)
+    return _back(evaluation), evaluation, False
+
+
 def _back(evaluation_or_proposal):
     proposal = getattr(evaluation_or_proposal, "proposal", evaluation_or_proposal)
     return redirect("proposals:detail", pk=proposal.pk)
@@ -156,24 +174,20 @@ def score(request, pk: int):
 def close_scoring(request, pk: int):
     evaluation = _evaluation(pk)
     form = CloseScoringForm(request.POST or None)
-    conflict = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            rewards.evaluation_close_scoring(
-                evaluation=evaluation,
-                by=request.user,
-                note=form.cleaned_data["note"],
-                seen_version=_seen_version(request),
-            )
-        except ConflictError as exc:
-            apply_domain_error(form, exc)
-            conflict = True
-            evaluation = _evaluation(pk)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("Scoring closed; graded with the scores given."))
-            return _back(evaluation)
+    done, evaluation, conflict = _run_form(
+        request,
+        form,
+        evaluation,
+        lambda data: rewards.evaluation_close_scoring(
+            evaluation=evaluation,
+            by=request.user,
+            note=data["note"],
+            seen_version=_seen_version(request),
+        ),
+        _("Scoring closed; graded with the scores given."),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         "proposals/rewards/close_scoring.html",
@@ -206,24 +220,20 @@ def reward_approve(request, pk: int):
 def reward_pay(request, pk: int):
     evaluation = _evaluation(pk)
     form = PayForm(request.POST or None)
-    conflict = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            rewards.reward_pay(
-                evaluation=evaluation,
-                by=request.user,
-                payment_reference=form.cleaned_data["payment_reference"],
-                seen_version=_seen_version(request),
-            )
-        except ConflictError as exc:
-            apply_domain_error(form, exc)
-            conflict = True
-            evaluation = _evaluation(pk)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("Payment recorded; the customer has been told."))
-            return _back(evaluation)
+    done, evaluation, conflict = _run_form(
+        request,
+        form,
+        evaluation,
+        lambda data: rewards.reward_pay(
+            evaluation=evaluation,
+            by=request.user,
+            payment_reference=data["payment_reference"],
+            seen_version=_seen_version(request),
+        ),
+        _("Payment recorded; the customer has been told."),
+    )
+    if done:
+        return done
     return _form_page(request, "proposals/rewards/pay.html", evaluation, form, conflict)
 
 
