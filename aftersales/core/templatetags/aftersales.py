@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from aftersales.core.articles import ARTICLES
+from aftersales.core.articles import article
 from aftersales.core.permissions import can as _can
 
 register = template.Library()
@@ -9,8 +9,10 @@ register = template.Library()
 
 @register.inclusion_tag("core/partials/articles.html")
 def cite(*ids):
-    """Help text naming the regulation's articles a page serves."""
-    return {"articles": [(i, ARTICLES.get(i, "")) for i in ids]}
+    """Help text naming the regulation's articles a page serves. An ID the
+    regulation does not have raises ``UnknownArticle``: a page never shows an
+    empty citation."""
+    return {"articles": [article(i) for i in ids]}
 
 
 @register.simple_tag(takes_context=True)
