@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import pydantic_error_message
 
 
 class ErrorOut(Schema):
@@ -56,7 +57,14 @@ def install_error_handlers(api) -> None:
                 for p in err.get("loc", ())
                 if p not in ("body", "query", "path", "payload", "form")
             ]
-            fields[".".join(loc) or "_"] = err.get("msg", "")
+            # In the request's language (issue 7): the shared Line/Text/Id types
+            # and pydantic's own checks alike.
+            fields[".".join(loc) or "_"] = pydantic_error_message(err)
+        if exc.errors and all(err.get("loc", ("",))[0] == "path" for err in exc.errors):
+            # A path that names no record (an id past 2**63 - 1) is not found.
+            return error_response(
+                api, request, status=404, code="not_found", message=_("Not found."), fields=fields
+            )
         return error_response(
             api,
             request,

@@ -15,6 +15,8 @@ class CoreConfig(AppConfig):
         # follows the flush of a transactional test, so both survive it. This is
         # set-up wiring, not a domain side effect, so the no-signals rule does
         # not apply.
+        # Registers the <id:...> URL converter before any URLconf is read.
+        import aftersales.core.fields  # noqa: F401
         from aftersales.core.roles import install_defaults_after_migrate
 
         post_migrate.connect(
