@@ -6,6 +6,7 @@ from aftersales.accounts import selectors, services
 from aftersales.accounts.models import ApiToken
 from aftersales.accounts.schemas import MeOut, StaffOut, TokenCreatedOut, TokenIn, TokenOut
 from aftersales.core.api import CursorPagination, ErrorEnvelope
+from aftersales.core.fields import Id, Line
 from aftersales.core.permissions import require
 
 router = Router(tags=["accounts"])
@@ -37,7 +38,7 @@ def token_create(request, payload: TokenIn):
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, 404: ErrorEnvelope})
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: Id):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.auth)
     services.api_token_revoke(token=token, by=request.auth)
     return token
@@ -45,6 +46,6 @@ def token_revoke(request, token_id: int):
 
 @router.get("/staff", response={200: list[StaffOut], 403: ErrorEnvelope})
 @paginate(CursorPagination)
-def staff_list(request, q: str = "", role: str = ""):
+def staff_list(request, q: Line = "", role: Line = ""):
     require(request.auth, "accounts.manage_staff")
     return selectors.staff_list(q=q, role=role)

@@ -3,17 +3,29 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Delegation, Department, StaffProfile
+from aftersales.core.fields import (
+    EmailLineField,
+    IdModelChoiceField,
+    LineField,
+    shared_formfield,
+)
 from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(
+    username = LineField(
         label=_("User name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = LineField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -22,19 +34,20 @@ class DateInput(forms.DateInput):
 
 
 class StaffForm(forms.Form):
-    username = forms.RegexField(
+    username = LineField(
         label=_("User name"),
         max_length=150,
-        regex=r"^[\w.@+-]+\Z",
-        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")},
+        validators=[
+            RegexValidator(r"^[\w.@+-]+\Z", message=_("Letters, digits and @ . + - _ only."))
+        ],
     )
-    email = forms.EmailField(label=_("Email"), required=False)
-    employee_no = forms.CharField(label=_("Employee number"), max_length=32)
-    display_name = forms.CharField(label=_("Name"), max_length=100)
-    department = forms.ModelChoiceField(
+    email = EmailLineField(label=_("Email"), required=False)
+    employee_no = LineField(label=_("Employee number"), max_length=32)
+    display_name = LineField(label=_("Name"), max_length=100)
+    department = IdModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(active=True)
     )
-    position = forms.CharField(label=_("Position"), max_length=100, required=False)
+    position = LineField(label=_("Position"), max_length=100, required=False)
     hire_date = forms.DateField(label=_("Hire date"), widget=DateInput)
     proficient_since = forms.DateField(
         label=_("Proficient since"),
@@ -43,11 +56,11 @@ class StaffForm(forms.Form):
         help_text=_("I11: until this date the worker is inspected weekly as new staff."),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    phone = LineField(label=_("Phone"), max_length=32, required=False)
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    password = forms.CharField(
+    password = LineField(
         label=_("Initial password"), widget=forms.PasswordInput(render_value=False), strip=False
     )
 
@@ -72,13 +85,14 @@ class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = LineField(label=_("Note"), max_length=200, required=False)
 
 
 class DelegationForm(forms.ModelForm):
     class Meta:
         model = Delegation
         fields = ["delegate", "role", "starts_on", "ends_on", "reason"]
+        formfield_callback = shared_formfield
         widgets = {"starts_on": DateInput, "ends_on": DateInput}
 
     def __init__(self, *args, delegator=None, **kwargs):
@@ -103,10 +117,11 @@ class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department
         fields = ["code", "name", "name_en", "manager", "is_aftersales", "active"]
+        formfield_callback = shared_formfield
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(
+    name = LineField(
         label=_("Name"),
         max_length=100,
         help_text=_("What the token is for, e.g. the ERP integration."),
@@ -118,3 +133,4 @@ class ProfileLanguageForm(forms.ModelForm):
     class Meta:
         model = StaffProfile
         fields = ["language"]
+        formfield_callback = shared_formfield

@@ -2,6 +2,8 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.fields import Line
+
 
 class MeOut(Schema):
     id: int
@@ -13,7 +15,7 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: Line = Field(..., min_length=1, max_length=100)
     days: int | None = Field(365, ge=1, le=3650)
 
 

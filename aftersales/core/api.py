@@ -16,7 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from aftersales.core.errors import DomainError
-from aftersales.core.fields import pydantic_error_message
+from aftersales.core.fields import Line, parse_id, pydantic_error_message
 
 
 class ErrorOut(Schema):
@@ -180,7 +180,7 @@ class CursorPagination(PaginationBase):
     """
 
     class Input(Schema):
-        cursor: str | None = Field(None, description="next_cursor of the previous page")
+        cursor: Line | None = Field(None, description="next_cursor of the previous page")
         limit: int = Field(25, ge=1, le=100)
 
     class Output(Schema):
@@ -206,8 +206,8 @@ def encode_cursor(pk: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        pk = json.loads(base64.urlsafe_b64decode(padded.encode()))["pk"]
-        if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+        pk = parse_id(json.loads(base64.urlsafe_b64decode(padded.encode()))["pk"])
+        if pk is None:
             raise ValueError
         return pk
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

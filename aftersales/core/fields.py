@@ -111,14 +111,21 @@ def _refuse_control_text(value):
 class LineField(forms.CharField):
     """One line of text; see the module's docstring."""
 
-    default_validators = [_refuse_control_line]
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Added, not set as default_validators: a subclass that also derives
+        # from EmailField or SlugField keeps that field's own check.
+        self.validators.append(_refuse_control_line)
 
 
 class TextField(forms.CharField):
     """Several lines of text; see the module's docstring."""
 
     widget = forms.Textarea
-    default_validators = [_refuse_control_text]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(_refuse_control_text)
 
     def to_python(self, value):
         # Browsers send a textarea's line breaks as CRLF.
@@ -128,6 +135,10 @@ class TextField(forms.CharField):
 
 class EmailLineField(LineField, forms.EmailField):
     """An email address, held to the single-line rule like any other line."""
+
+
+class SlugLineField(LineField, forms.SlugField):
+    """A code (letters, digits, - and _), held to the single-line rule."""
 
 
 class IdField(forms.IntegerField):
@@ -207,9 +218,15 @@ def shared_formfield(db_field, **kwargs):
         kwargs.setdefault("form_class", IdModelChoiceField)
     elif isinstance(db_field, models.ManyToManyField):
         kwargs.setdefault("form_class", IdModelMultipleChoiceField)
-    elif isinstance(db_field, models.TextField) and not db_field.choices:
+    elif db_field.choices:
+        pass  # a choice among fixed values
+    elif isinstance(db_field, models.TextField):
         kwargs.setdefault("form_class", TextField)
-    elif isinstance(db_field, models.CharField) and not db_field.choices:
+    elif isinstance(db_field, models.SlugField):
+        kwargs.setdefault("form_class", SlugLineField)
+    elif isinstance(db_field, models.EmailField):
+        kwargs.setdefault("form_class", EmailLineField)
+    elif isinstance(db_field, models.CharField):
         kwargs.setdefault("form_class", LineField)
     return db_field.formfield(**kwargs)
 
@@ -250,6 +267,8 @@ def _api_id(value: Any) -> int:
 Line = Annotated[str, BeforeValidator(_api_line), BeforeValidator(_api_string)]
 Text = Annotated[str, BeforeValidator(_api_text), BeforeValidator(_api_string)]
 Id = Annotated[int, Interval(ge=1, le=ID_MAX), BeforeValidator(_api_id)]
+# A calendar year (certificates, reports): a number, never an id.
+Year = Annotated[int, Interval(ge=2000, le=9999)]
 
 API_TEXT_VALIDATORS = (_api_line, _api_text)
 API_ID_VALIDATORS = (_api_id,)

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import parse_id
 
 
 def apply_domain_error(form, exc: DomainError) -> None:
@@ -18,8 +19,6 @@ def apply_domain_error(form, exc: DomainError) -> None:
 
 
 def int_or_none(value) -> int | None:
-    """A posted number such as ``seen_version``, or None when it is missing or garbled."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A posted id or version such as ``seen_version``, or None when it is
+    missing, garbled or out of the database's range (issue 7)."""
+    return parse_id(value)

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.fields import Id, Line, Text
+
 
 class ContactOut(Schema):
     kind: str
@@ -25,21 +27,19 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(Schema):
-    kind: str = Field("person", pattern="^(person|organisation)$")
-    name: str = Field(..., min_length=1, max_length=200)
-    organisation: str = Field("", max_length=200)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=40)
-    postal_address: str = Field("", max_length=500)
-    preferred_language: str = Field("zh-hans", pattern="^(zh-hans|en)$")
-    notes: str = Field("", max_length=5000)
+    kind: Line = Field("person", pattern="^(person|organisation)$")
+    name: Line = Field(..., min_length=1, max_length=200)
+    organisation: Line = Field("", max_length=200)
+    email: Line = Field("", max_length=254)
+    phone: Line = Field("", max_length=40)
+    postal_address: Text = Field("", max_length=500)
+    preferred_language: Line = Field("zh-hans", pattern="^(zh-hans|en)$")
+    notes: Text = Field("", max_length=5000)
 
 
 class CustomerUpdateIn(CustomerIn):
-    seen_version: int = Field(
-        ..., ge=1, description="The version you read; a changed record answers 409."
-    )
+    seen_version: Id = Field(..., description="The version you read; a changed record answers 409.")
 
 
 class AnonymiseIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=300)
+    reason: Line = Field(..., min_length=1, max_length=300)

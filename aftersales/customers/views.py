@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import parse_id
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.customers import selectors, services
@@ -19,9 +20,9 @@ def customer_list(request):
     kind = request.GET.get("kind", "")
     customers = selectors.customer_list(q=q, kind=kind if kind in Customer.Kind.values else "")
     # Keyset pagination: "before" is the last id of the previous page.
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        customers = customers.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("before", ""))
+    if before is not None:
+        customers = customers.filter(pk__lt=before)
     rows = list(customers[: PAGE_SIZE + 1])
     next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     context = {

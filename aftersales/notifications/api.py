@@ -3,6 +3,7 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.fields import Id, Line
 from aftersales.core.permissions import require
 from aftersales.notifications import selectors, services
 from aftersales.notifications.models import Message
@@ -13,7 +14,7 @@ router = Router(tags=["notifications"])
 
 @router.get("/", response=list[MessageOut])
 @paginate(CursorPagination)
-def message_list(request, status: str = "", channel: str = ""):
+def message_list(request, status: Line = "", channel: Line = ""):
     """Messages newest first; filter by status (queued, sending, sent, failed,
     to_print, printed, to_call, called, cancelled) and channel (email, letter, call)."""
     require(request.auth, "notifications.view_message")
@@ -21,13 +22,13 @@ def message_list(request, status: str = "", channel: str = ""):
 
 
 @router.get("/{message_id}", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_get(request, message_id: int):
+def message_get(request, message_id: Id):
     require(request.auth, "notifications.view_message")
     return get_object_or_404(selectors.message_detail_queryset(), pk=message_id)
 
 
 @router.post("/{message_id}/retry", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_retry(request, message_id: int):
+def message_retry(request, message_id: Id):
     """Queue a failed email again, with the same Message-ID."""
     require(request.auth, "notifications.retry_message")
     message = get_object_or_404(Message, pk=message_id)
@@ -36,7 +37,7 @@ def message_retry(request, message_id: int):
 
 
 @router.post("/{message_id}/done", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_done(request, message_id: int, payload: HandledIn):
+def message_done(request, message_id: Id, payload: HandledIn):
     """Record a letter as printed or a call as made."""
     require(request.auth, "notifications.handle_offline_message")
     message = get_object_or_404(Message, pk=message_id)
@@ -45,7 +46,7 @@ def message_done(request, message_id: int, payload: HandledIn):
 
 
 @router.post("/{message_id}/cancel", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_cancel(request, message_id: int, payload: CancelIn):
+def message_cancel(request, message_id: Id, payload: CancelIn):
     require(request.auth, "notifications.retry_message")
     message = get_object_or_404(Message, pk=message_id)
     services.message_cancel(message=message, by=request.auth, reason=payload.reason)

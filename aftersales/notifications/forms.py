@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.fields import LineField, TextField
+
 
 class HandledForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"),
         required=False,
         max_length=2000,
@@ -15,4 +17,4 @@ class HandledForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    reason = LineField(label=_("Reason"), max_length=500)

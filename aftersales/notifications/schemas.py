@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.fields import Line, Text
+
 
 class RelatedOut(Schema):
     type: str
@@ -76,8 +78,8 @@ class MessageDetailOut(MessageOut):
 
 
 class HandledIn(Schema):
-    note: str = Field("", max_length=2000)
+    note: Text = Field("", max_length=2000)
 
 
 class CancelIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500)
+    reason: Line = Field(..., min_length=1, max_length=500)

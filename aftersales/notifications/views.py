@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import parse_id
 from aftersales.core.permissions import permission_required
 from aftersales.notifications import selectors, services
 from aftersales.notifications.forms import CancelForm, HandledForm
@@ -20,9 +21,9 @@ def outbox(request):
     channel = channel if channel in Channel.values else ""
     rows = selectors.message_list(status=status, channel=channel)
     # Keyset pagination: "before" is the last id of the previous page.
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        rows = rows.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("before", ""))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
     rows = list(rows[: PAGE_SIZE + 1])
     next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     context = {

@@ -5,6 +5,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.fields import Id
 from aftersales.core.permissions import require
 from aftersales.policy import services
 from aftersales.policy.models import PolicyVersion
@@ -28,7 +29,7 @@ def in_force(request, on: date | None = None):
 
 
 @router.get("/versions/{number}", response={200: PolicyOut, **ERROR_RESPONSES})
-def version_get(request, number: int):
+def version_get(request, number: Id):
     require(request.auth, "policy.view_policyversion")
     return get_object_or_404(PolicyVersion.objects.select_related("approved_by"), number=number)
 
@@ -40,7 +41,7 @@ def draft_create(request):
 
 
 @router.put("/versions/{number}", response={200: PolicyOut, **ERROR_RESPONSES})
-def draft_update(request, number: int, payload: PolicyDraftIn):
+def draft_update(request, number: Id, payload: PolicyDraftIn):
     require(request.auth, "policy.change_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
     return services.policy_draft_update(
@@ -53,7 +54,7 @@ def draft_update(request, number: int, payload: PolicyDraftIn):
 
 
 @router.post("/versions/{number}/approve", response={200: PolicyOut, **ERROR_RESPONSES})
-def approve(request, number: int, payload: PolicyApproveIn):
+def approve(request, number: Id, payload: PolicyApproveIn):
     require(request.auth, "policy.approve_policyversion")
     version = get_object_or_404(PolicyVersion, number=number)
     return services.policy_approve(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.fields import LineField, TextField
 from aftersales.policy.registry import CRITERIA_LABELS, KEYS
 
 
@@ -8,9 +9,7 @@ class PolicyDraftForm(forms.Form):
     """One input per policy key; the service validates the values (it is the one
     place that knows the rules), this form only turns text into structures."""
 
-    note = forms.CharField(
-        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    note = TextField(label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, values: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -18,21 +17,21 @@ class PolicyDraftForm(forms.Form):
             value = values.get(name, key.default)
             help_text = f"{key.article} · {key.help}" if key.help else key.article
             if key.kind == "int":
-                self.fields[name] = forms.CharField(
+                self.fields[name] = LineField(
                     label=f"{key.label} ({key.unit})" if key.unit else key.label,
                     initial=value,
                     help_text=help_text,
                 )
             elif key.kind == "weights":
                 for criterion in key.default:
-                    self.fields[f"{name}__{criterion}"] = forms.CharField(
+                    self.fields[f"{name}__{criterion}"] = LineField(
                         label=f"{key.label}: {CRITERIA_LABELS.get(criterion, criterion)}",
                         initial=value.get(criterion),
                         help_text=help_text,
                     )
             elif key.kind == "grades":
                 lines = "\n".join(f"{r['grade']} | {r['min_score']} | {r['amount']}" for r in value)
-                self.fields[name] = forms.CharField(
+                self.fields[name] = TextField(
                     label=key.label,
                     initial=lines,
                     widget=forms.Textarea(attrs={"rows": 5}),

@@ -3,6 +3,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from aftersales.core.fields import Id, Text
+
 
 class PolicyOut(Schema):
     number: int
@@ -17,10 +19,10 @@ class PolicyOut(Schema):
 
 class PolicyDraftIn(Schema):
     values: dict[str, Any]
-    note: str = Field(..., min_length=1, max_length=2000)
-    seen_version: int | None = None
+    note: Text = Field(..., min_length=1, max_length=2000)
+    seen_version: Id | None = None
 
 
 class PolicyApproveIn(Schema):
     effective_from: date
-    seen_version: int | None = None
+    seen_version: Id | None = None

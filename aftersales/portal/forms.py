@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.fields import LineField, TextField
 from aftersales.customers.normalize import normalize_email, normalize_phone
 from aftersales.proposals.services import CONTENT_MAX, TITLE_MAX
 
@@ -40,27 +41,27 @@ class MultipleFileField(forms.FileField):
 class ProposalForm(forms.Form):
     # A field people never see (hidden by the stylesheet, skipped by the
     # keyboard and screen readers); software filling every field fills it.
-    website = forms.CharField(
+    website = LineField(
         label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    name = forms.CharField(label=_("Your name"), max_length=200)
-    email = forms.CharField(
+    name = LineField(label=_("Your name"), max_length=200)
+    email = LineField(
         label=_("Email"),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = forms.CharField(
+    phone = LineField(
         label=_("Phone"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     language = forms.ChoiceField(label=_("Language for our replies"), choices=settings.LANGUAGES)
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    content = forms.CharField(
+    title = LineField(label=_("Title"), max_length=TITLE_MAX)
+    content = TextField(
         label=_("Your proposal"), max_length=CONTENT_MAX, widget=forms.Textarea(attrs={"rows": 8})
     )
     attachments = MultipleFileField(
@@ -112,13 +113,13 @@ class ProposalForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    reference = forms.CharField(
+    reference = LineField(
         label=_("Reference"),
         max_length=20,
         help_text=_("As in our acknowledgement, e.g. P-2026-000123."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    contact = forms.CharField(
+    contact = LineField(
         label=_("Email or phone number you gave us"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "email"}),

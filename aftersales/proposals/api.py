@@ -26,6 +26,7 @@ from ninja.pagination import paginate
 from aftersales.accounts.models import Department
 from aftersales.core.api import ERROR_RESPONSES, CursorPagination
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import Id, Line, Year
 from aftersales.core.files import protected_download
 from aftersales.core.permissions import can, require
 from aftersales.customers.models import Customer
@@ -97,9 +98,9 @@ def _file(media_type: str, description) -> dict:
 
 
 class ListFilters(Schema):
-    status: str = NinjaField("", description=_lazy("A status, e.g. under_study or reserved."))
-    channel: str = NinjaField("", description=_lazy("web, email, letter or phone."))
-    department: int | None = NinjaField(
+    status: Line = NinjaField("", description=_lazy("A status, e.g. under_study or reserved."))
+    channel: Line = NinjaField("", description=_lazy("web, email, letter or phone."))
+    department: Id | None = NinjaField(
         None, description=_lazy("Id of a department asked to study it.")
     )
     received_from: date | None = NinjaField(None, description=_lazy("Received on or after."))
@@ -107,16 +108,16 @@ class ListFilters(Schema):
     overdue: bool | None = NinjaField(
         None, description=_lazy("Only proposals past a study due date or decide-by date.")
     )
-    customer: int | None = NinjaField(None, description=_lazy("Id of the customer."))
-    q: str = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
-    sort: str = NinjaField(
+    customer: Id | None = NinjaField(None, description=_lazy("Id of the customer."))
+    q: Line = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
+    sort: Line = NinjaField(
         "",
         description=_lazy(
             "newest (the default), oldest, or decide_by (reserved proposals by their "
             "decide-by date)."
         ),
     )
-    cursor: str | None = NinjaField(None, description=_lazy("next_cursor of the previous page."))
+    cursor: Line | None = NinjaField(None, description=_lazy("next_cursor of the previous page."))
     limit: int = NinjaField(25, ge=1, le=100)
 
 
@@ -144,18 +145,18 @@ class ExportFilters(Schema):
     """The list's filters, read by the staff list's own filter form, so the API
     and the page's export narrow the same way."""
 
-    status: str = NinjaField("", description=_lazy("A status, e.g. under_study or reserved."))
-    channel: str = NinjaField("", description=_lazy("web, email, letter or phone."))
-    department: str = NinjaField("", description=_lazy("Id of a department asked to study it."))
-    received_from: str = NinjaField("", description=_lazy("Received on or after (YYYY-MM-DD)."))
-    received_to: str = NinjaField("", description=_lazy("Received on or before (YYYY-MM-DD)."))
-    overdue: str = NinjaField(
+    status: Line = NinjaField("", description=_lazy("A status, e.g. under_study or reserved."))
+    channel: Line = NinjaField("", description=_lazy("web, email, letter or phone."))
+    department: Line = NinjaField("", description=_lazy("Id of a department asked to study it."))
+    received_from: Line = NinjaField("", description=_lazy("Received on or after (YYYY-MM-DD)."))
+    received_to: Line = NinjaField("", description=_lazy("Received on or before (YYYY-MM-DD)."))
+    overdue: Line = NinjaField(
         "",
         description=_lazy("true: only proposals past a study due date or decide-by date."),
     )
-    customer: str = NinjaField("", description=_lazy("Id of the customer."))
-    q: str = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
-    sort: str = NinjaField("", description=_lazy("newest (the default), oldest or decide_by."))
+    customer: Line = NinjaField("", description=_lazy("Id of the customer."))
+    q: Line = NinjaField("", description=_lazy("Full-text search in reference, title and content."))
+    sort: Line = NinjaField("", description=_lazy("newest (the default), oldest or decide_by."))
 
 
 def export_filters(params) -> dict:
@@ -208,7 +209,7 @@ def _detail(proposal_id: int) -> Proposal:
         "and sizes), the timeline of events and every notice sent about it."
     ),
 )
-def proposal_get(request, proposal_id: int):
+def proposal_get(request, proposal_id: Id):
     require(request.auth, "proposals.view_proposal")
     return _detail(proposal_id)
 
@@ -224,7 +225,7 @@ def proposal_get(request, proposal_id: int):
     ),
     openapi_extra=_file("application/pdf", _lazy("The acceptance record.")),
 )
-def acceptance_record(request, proposal_id: int, lang: str = ""):
+def acceptance_record(request, proposal_id: Id, lang: Line = ""):
     from aftersales.reports.pdf import acceptance_record_pdf
 
     require(request.auth, "proposals.view_proposal")
@@ -259,7 +260,7 @@ def acceptance_record(request, proposal_id: int, lang: str = ""):
     ),
     openapi_extra=_file("application/octet-stream", _lazy("The file as it was received.")),
 )
-def attachment_download(request, attachment_id: int):
+def attachment_download(request, attachment_id: Id):
     require(request.auth, "proposals.view_proposal")
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     return protected_download(attachment.file.name, download_name=attachment.original_name)
@@ -319,7 +320,7 @@ def proposal_create(request, payload: ProposalIn):
         "multipart form data (field file). The file is judged by its content, not its name."
     ),
 )
-def attachment_upload(request, proposal_id: int, file: File[UploadedFile]):
+def attachment_upload(request, proposal_id: Id, file: File[UploadedFile]):
     require(request.auth, "proposals.add_proposal")
     proposal = _proposal(proposal_id)
     max_bytes = int(policy_value("attachment_max_mb")) * 1024 * 1024
@@ -344,7 +345,7 @@ def _proposal(proposal_id: int) -> Proposal:
     summary=_lazy("Accept a proposal"),
     description=_lazy("P5: the acceptance record: who accepted, when, category and summary."),
 )
-def proposal_accept(request, proposal_id: int, payload: AcceptIn):
+def proposal_accept(request, proposal_id: Id, payload: AcceptIn):
     require(request.auth, "proposals.accept_proposal")
     services.proposal_accept(
         proposal=_proposal(proposal_id),
@@ -365,7 +366,7 @@ def proposal_accept(request, proposal_id: int, payload: AcceptIn):
         "and no thank-you; a duplicate names the proposal it repeats and its customer is told."
     ),
 )
-def proposal_close(request, proposal_id: int, payload: CloseIn):
+def proposal_close(request, proposal_id: Id, payload: CloseIn):
     require(request.auth, "proposals.accept_proposal")
     proposal = _proposal(proposal_id)
     duplicate_of = None
@@ -409,7 +410,7 @@ def _departments(ids: list[int], field: str) -> list[Department]:
         "departments can be added while the study runs."
     ),
 )
-def proposal_route(request, proposal_id: int, payload: RouteIn):
+def proposal_route(request, proposal_id: Id, payload: RouteIn):
     require(request.auth, "proposals.accept_proposal")
     proposal = _proposal(proposal_id)
     services.proposal_route(
@@ -431,7 +432,7 @@ def proposal_route(request, proposal_id: int, payload: RouteIn):
         "opinion, once. seen_version is the proposal's version."
     ),
 )
-def study_opinion(request, study_id: int, payload: OpinionIn):
+def study_opinion(request, study_id: Id, payload: OpinionIn):
     require(request.auth, "proposals.view_proposal")
     study = get_object_or_404(
         StudyRequest.objects.select_related("department", "proposal"), pk=study_id
@@ -455,7 +456,7 @@ def study_opinion(request, study_id: int, payload: OpinionIn):
         "are what the customer is told."
     ),
 )
-def proposal_adopt(request, proposal_id: int, payload: AdoptIn):
+def proposal_adopt(request, proposal_id: Id, payload: AdoptIn):
     require(request.auth, "proposals.decide_proposal")
     proposal = _proposal(proposal_id)
     (department,) = _departments([payload.implementing_department], "implementing_department")
@@ -479,7 +480,7 @@ def proposal_adopt(request, proposal_id: int, payload: AdoptIn):
     summary=_lazy("Not adopt"),
     description=_lazy("P6, P8: not adopted; the customer is told and thanked."),
 )
-def proposal_not_adopt(request, proposal_id: int, payload: NoteIn):
+def proposal_not_adopt(request, proposal_id: Id, payload: NoteIn):
     require(request.auth, "proposals.decide_proposal")
     services.proposal_not_adopt(
         proposal=_proposal(proposal_id),
@@ -499,7 +500,7 @@ def proposal_not_adopt(request, proposal_id: int, payload: NoteIn):
         "limit; the customer is told it is reserved and why."
     ),
 )
-def proposal_reserve(request, proposal_id: int, payload: ReserveIn):
+def proposal_reserve(request, proposal_id: Id, payload: ReserveIn):
     require(request.auth, "proposals.decide_proposal")
     services.proposal_reserve(
         proposal=_proposal(proposal_id),
@@ -520,7 +521,7 @@ def proposal_reserve(request, proposal_id: int, payload: ReserveIn):
         "the after-sales department manager may, and the approval and reason are recorded."
     ),
 )
-def proposal_extend_reserve(request, proposal_id: int, payload: ExtendReserveIn):
+def proposal_extend_reserve(request, proposal_id: Id, payload: ExtendReserveIn):
     user = request.auth
     if not (can(user, "proposals.decide_proposal") or can(user, "proposals.extend_reserve")):
         raise PermissionDenied("proposals.extend_reserve")
@@ -543,7 +544,7 @@ def proposal_extend_reserve(request, proposal_id: int, payload: ExtendReserveIn)
         "service manager or the implementing department's manager records it."
     ),
 )
-def proposal_implemented(request, proposal_id: int, payload: ImplementedIn):
+def proposal_implemented(request, proposal_id: Id, payload: ImplementedIn):
     require(request.auth, "proposals.record_implementation")
     services.proposal_implemented(
         proposal=_proposal(proposal_id),
@@ -563,7 +564,7 @@ def proposal_implemented(request, proposal_id: int, payload: ImplementedIn):
         "joint development needs the agreement's reference."
     ),
 )
-def proposal_development(request, proposal_id: int, payload: DevelopmentIn):
+def proposal_development(request, proposal_id: Id, payload: DevelopmentIn):
     require(request.auth, "proposals.decide_proposal")
     services.proposal_set_development(
         proposal=_proposal(proposal_id),
@@ -588,7 +589,7 @@ def proposal_development(request, proposal_id: int, payload: DevelopmentIn):
     ),
 )
 @paginate(CursorPagination)
-def inbound_mail_list(request, outcome: str = InboundMail.Outcome.QUARANTINED.value):
+def inbound_mail_list(request, outcome: Line = InboundMail.Outcome.QUARANTINED.value):
     require(request.auth, "proposals.handle_inbound_mail")
     mails = InboundMail.objects.all()
     if outcome:
@@ -606,7 +607,7 @@ def inbound_mail_list(request, outcome: str = InboundMail.Outcome.QUARANTINED.va
         "and the files it carried. The message itself is at /raw."
     ),
 )
-def inbound_mail_get(request, mail_id: int):
+def inbound_mail_get(request, mail_id: Id):
     require(request.auth, "proposals.handle_inbound_mail")
     return get_object_or_404(mail_selectors.inbound_mail_detail(), pk=mail_id)
 
@@ -618,7 +619,7 @@ def inbound_mail_get(request, mail_id: int):
     description=_lazy("P4: the bytes the intake read, kept as they came, as an .eml file."),
     openapi_extra=_file("message/rfc822", _lazy("The raw message.")),
 )
-def inbound_mail_raw(request, mail_id: int):
+def inbound_mail_raw(request, mail_id: Id):
     require(request.auth, "proposals.handle_inbound_mail")
     inbound = get_object_or_404(InboundMail, pk=mail_id)
     return protected_download(inbound.raw.name, download_name=f"mail-{inbound.pk}.eml")
@@ -633,7 +634,7 @@ def inbound_mail_raw(request, mail_id: int):
         "fixed; it becomes a proposal, is attached to one, or stays quarantined."
     ),
 )
-def inbound_mail_retry(request, mail_id: int):
+def inbound_mail_retry(request, mail_id: Id):
     require(request.auth, "proposals.handle_inbound_mail")
     inbound = get_object_or_404(InboundMail, pk=mail_id)
     result = mail_retry(inbound=inbound, by=request.auth)
@@ -766,7 +767,7 @@ EVALUATION = {200: EvaluationOut, **ERROR_RESPONSES}
         "as they stand now) is asked to score an adopted proposal."
     ),
 )
-def evaluation_open(request, proposal_id: int, payload: EvaluationOpenIn):
+def evaluation_open(request, proposal_id: Id, payload: EvaluationOpenIn):
     require(request.auth, "proposals.manage_evaluation")
     evaluation = rewards.evaluation_open(
         proposal=_proposal(proposal_id), by=request.auth, seen_version=payload.seen_version
@@ -783,7 +784,7 @@ def evaluation_open(request, proposal_id: int, payload: EvaluationOpenIn):
         "and payment. While scoring runs a member sees only their own scores."
     ),
 )
-def evaluation_get(request, evaluation_id: int):
+def evaluation_get(request, evaluation_id: Id):
     require(request.auth, "proposals.view_proposal")
     return _evaluation_out(evaluation_id, request.auth)
 
@@ -797,7 +798,7 @@ def evaluation_get(request, evaluation_id: int):
         "when the last member has scored, the grade and reward are computed."
     ),
 )
-def evaluation_score(request, evaluation_id: int, payload: ScoreIn):
+def evaluation_score(request, evaluation_id: Id, payload: ScoreIn):
     require(request.auth, "proposals.score_proposal")
     rewards.score_submit(evaluation=_evaluation(evaluation_id), by=request.auth, **payload.dict())
     return Status(201, _evaluation_out(evaluation_id, request.auth))
@@ -812,7 +813,7 @@ def evaluation_score(request, evaluation_id: int, payload: ScoreIn):
         "is computed from them."
     ),
 )
-def evaluation_close(request, evaluation_id: int, payload: CloseScoringIn):
+def evaluation_close(request, evaluation_id: Id, payload: CloseScoringIn):
     require(request.auth, "proposals.approve_reward")
     rewards.evaluation_close_scoring(
         evaluation=_evaluation(evaluation_id), by=request.auth, note=payload.note
@@ -826,7 +827,7 @@ def evaluation_close(request, evaluation_id: int, payload: CloseScoringIn):
     summary=_lazy("Approve the reward"),
     description=_lazy("P11: the general manager approves the reward the grade gives."),
 )
-def evaluation_approve(request, evaluation_id: int, payload: EvaluationVersionIn):
+def evaluation_approve(request, evaluation_id: Id, payload: EvaluationVersionIn):
     require(request.auth, "proposals.approve_reward")
     rewards.reward_approve(
         evaluation=_evaluation(evaluation_id), by=request.auth, seen_version=payload.seen_version
@@ -842,7 +843,7 @@ def evaluation_approve(request, evaluation_id: int, payload: EvaluationVersionIn
         "P11: the approved reward was paid; the customer is told the grade and the amount."
     ),
 )
-def evaluation_pay(request, evaluation_id: int, payload: PayIn):
+def evaluation_pay(request, evaluation_id: Id, payload: PayIn):
     require(request.auth, "proposals.manage_evaluation")
     rewards.reward_pay(
         evaluation=_evaluation(evaluation_id),
@@ -885,7 +886,7 @@ def certificates_issue(request, payload: CertificatesIssueIn):
     ),
 )
 @paginate(CursorPagination)
-def certificate_list(request, year: int | None = None):
+def certificate_list(request, year: Year | None = None):
     # P12: the same people who issue certificates see them, as on the staff page.
     require(request.auth, "proposals.issue_certificate")
     rows = _certificates()
@@ -901,7 +902,7 @@ def certificate_list(request, year: int | None = None):
     description=_lazy("P12: the certificate of appreciation as the PDF the customer was sent."),
     openapi_extra=_file("application/pdf", _lazy("The certificate.")),
 )
-def certificate_file(request, certificate_id: int):
+def certificate_file(request, certificate_id: Id):
     require(request.auth, "proposals.issue_certificate")
     certificate = get_object_or_404(Certificate, pk=certificate_id)
     if not certificate.file:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Department
+from aftersales.core.fields import IdChoiceField, IdField, LineField
 from aftersales.core.templatetags.aftersales import localized_name
 from aftersales.proposals.models import Channel, Status
 
@@ -17,7 +18,7 @@ ALL = [("", _("All"))]
 
 
 class ProposalFilterForm(forms.Form):
-    q = forms.CharField(
+    q = LineField(
         label=_("Search"),
         required=False,
         max_length=200,
@@ -25,9 +26,7 @@ class ProposalFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=ALL + Status.choices)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=ALL + Channel.choices)
-    department = forms.TypedChoiceField(
-        label=_("Department"), required=False, coerce=int, empty_value=None
-    )
+    department = IdChoiceField(label=_("Department"), required=False)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -35,7 +34,7 @@ class ProposalFilterForm(forms.Form):
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    customer = forms.IntegerField(label=_("Customer number"), required=False, min_value=1)
+    customer = IdField(label=_("Customer number"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
 
     def __init__(self, *args, **kwargs):

@@ -9,6 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import (
+    IdField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+    LineField,
+    TextField,
+)
 from aftersales.policy.services import policy_value
 from aftersales.proposals.models import (
     Attachment,
@@ -62,22 +69,22 @@ class RecordForm(forms.Form):
         widget=DATE,
         help_text=_("The postmark or arrival date of a letter, the date of a call."),
     )
-    name = forms.CharField(label=_("Customer name"), max_length=200)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    phone = forms.CharField(
+    name = LineField(label=_("Customer name"), max_length=200)
+    email = LineField(label=_("Email"), max_length=254, required=False)
+    phone = LineField(
         label=_("Phone"),
         max_length=40,
         required=False,
         help_text=_("Without a country code it is read as a number in China."),
     )
-    postal_address = forms.CharField(
+    postal_address = TextField(
         label=_("Postal address"), max_length=500, required=False, widget=_text(2)
     )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES
     )
-    title = forms.CharField(label=_("Title"), max_length=300)
-    content = forms.CharField(label=_("Content"), widget=_text(8))
+    title = LineField(label=_("Title"), max_length=300)
+    content = TextField(label=_("Content"), widget=_text(8))
     files = MultipleFileField(
         label=_("Originals (scanned letter, call note)"),
         required=False,
@@ -133,7 +140,7 @@ class ActionForm(forms.Form):
     """Every action carries the version of the proposal its author saw, so a
     change made meanwhile by someone else is noticed, not overwritten."""
 
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = IdField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, proposal=None, **kwargs):
         self.proposal = proposal
@@ -144,18 +151,18 @@ class ActionForm(forms.Form):
 
 class AcceptForm(ActionForm):
     category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices])
-    summary = forms.CharField(label=_("Summary"), widget=_text())
+    summary = TextField(label=_("Summary"), widget=_text())
 
 
 class CloseForm(ActionForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *CloseReason.choices])
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"),
         required=False,
         widget=_text(2),
         help_text=_("Required when the reason is “other”."),
     )
-    duplicate_of = forms.CharField(
+    duplicate_of = LineField(
         label=_("Duplicate of (reference)"),
         max_length=20,
         required=False,
@@ -177,7 +184,7 @@ class CloseForm(ActionForm):
 
 
 class RouteForm(ActionForm):
-    departments = forms.ModelMultipleChoiceField(
+    departments = IdModelMultipleChoiceField(
         label=_("Departments"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -198,26 +205,24 @@ class RouteForm(ActionForm):
 
 
 class OpinionForm(ActionForm):
-    opinion = forms.CharField(label=_("Study opinion"), widget=_text(5))
+    opinion = TextField(label=_("Study opinion"), widget=_text(5))
 
 
 class AdoptForm(ActionForm):
-    implementing_department = forms.ModelChoiceField(
-        label=_("Implementing department"), queryset=None
-    )
+    implementing_department = IdModelChoiceField(label=_("Implementing department"), queryset=None)
     planned_date = forms.DateField(label=_("Planned implementation date"), widget=DATE)
-    measures = forms.CharField(
+    measures = TextField(
         label=_("Improvement measures"),
         widget=_text(4),
         help_text=_("The customer's notice states these, with the department and the date."),
     )
-    note = forms.CharField(label=_("Decision note"), required=False, widget=_text(2))
+    note = TextField(label=_("Decision note"), required=False, widget=_text(2))
     development_mode = forms.ChoiceField(
         label=_("Development mode"),
         required=False,
         choices=[("", _("not decided yet")), *DevelopmentMode.choices],
     )
-    agreement_reference = forms.CharField(
+    agreement_reference = LineField(
         label=_("Agreement reference"),
         max_length=100,
         required=False,
@@ -232,7 +237,7 @@ class AdoptForm(ActionForm):
 
 
 class NotAdoptForm(ActionForm):
-    note = forms.CharField(
+    note = TextField(
         label=_("Note to the customer"),
         widget=_text(3),
         help_text=_("The customer is told the proposal is not adopted, and thanked."),
@@ -240,7 +245,7 @@ class NotAdoptForm(ActionForm):
 
 
 class ReserveForm(ActionForm):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason for reserving"),
         widget=_text(3),
         help_text=_("The customer is told it is reserved and why."),
@@ -250,18 +255,18 @@ class ReserveForm(ActionForm):
 
 class ExtendForm(ActionForm):
     decide_by = forms.DateField(label=_("New decide-by date"), widget=DATE)
-    reason = forms.CharField(label=_("Reason"), widget=_text(2))
+    reason = TextField(label=_("Reason"), widget=_text(2))
 
 
 class ImplementedForm(ActionForm):
-    note = forms.CharField(label=_("Implementation note"), required=False, widget=_text(2))
+    note = TextField(label=_("Implementation note"), required=False, widget=_text(2))
 
 
 class DevelopmentForm(ActionForm):
     development_mode = forms.ChoiceField(
         label=_("Development mode"), choices=[("", "—"), *DevelopmentMode.choices]
     )
-    agreement_reference = forms.CharField(
+    agreement_reference = LineField(
         label=_("Agreement reference"),
         max_length=100,
         required=False,

@@ -12,6 +12,8 @@ from typing import Literal
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
+from aftersales.core.fields import Id, Line, Text
+
 SEEN_VERSION = _(
     "The proposal's version you read; if someone changed it since, the action answers 409 "
     "and nothing is saved."
@@ -315,17 +317,17 @@ class ProposalDetailOut(ProposalOut):
 
 
 class NewCustomerIn(Schema):
-    name: str = Field(..., max_length=200)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=40)
-    postal_address: str = Field("", max_length=500)
-    preferred_language: str = Field("zh-hans", pattern="^(zh-hans|en)$")
+    name: Line = Field(..., max_length=200)
+    email: Line = Field("", max_length=254)
+    phone: Line = Field("", max_length=40)
+    postal_address: Text = Field("", max_length=500)
+    preferred_language: Line = Field("zh-hans", pattern="^(zh-hans|en)$")
 
 
 class ProposalIn(Schema):
     """P4: a proposal that came by letter or telephone, recorded by staff."""
 
-    customer_id: int | None = Field(
+    customer_id: Id | None = Field(
         None, description=_("A known customer. Give this or customer, not both.")
     )
     customer: NewCustomerIn | None = Field(
@@ -339,9 +341,9 @@ class ProposalIn(Schema):
     received_at: datetime | None = Field(
         None, description=_("The postmark or call date; now if left out.")
     )
-    title: str = Field(..., max_length=300)
-    content: str = Field(..., max_length=20000)
-    language: str | None = Field(
+    title: Line = Field(..., max_length=300)
+    content: Text = Field(..., max_length=20000)
+    language: Line | None = Field(
         None,
         pattern="^(zh-hans|en)$",
         description=_("The proposal's language; the customer's preferred language if left out."),
@@ -349,63 +351,63 @@ class ProposalIn(Schema):
 
 
 class VersionIn(Schema):
-    seen_version: int = Field(..., ge=1, description=SEEN_VERSION)
+    seen_version: Id = Field(..., description=SEEN_VERSION)
 
 
 class AcceptIn(VersionIn):
-    category: str = Field(..., description=_("product, service, process or other"))
-    summary: str
+    category: Line = Field(..., description=_("product, service, process or other"))
+    summary: Text
 
 
 class CloseIn(VersionIn):
-    reason: str = Field(..., description=_("spam, misdirected, duplicate or other"))
-    note: str = ""
-    duplicate_of: int | None = Field(
+    reason: Line = Field(..., description=_("spam, misdirected, duplicate or other"))
+    note: Text = ""
+    duplicate_of: Id | None = Field(
         None, description=_("The id of the proposal this one repeats (reason duplicate).")
     )
 
 
 class RouteIn(VersionIn):
-    departments: list[int] = Field(..., description=_("Ids of the departments asked to study."))
+    departments: list[Id] = Field(..., description=_("Ids of the departments asked to study."))
     due_date: date | None = Field(
         None, description=_("The study's due date; the policy's study period if left out.")
     )
 
 
 class OpinionIn(VersionIn):
-    opinion: str
+    opinion: Text
 
 
 class AdoptIn(VersionIn):
-    implementing_department: int = Field(..., description=_("Id of the implementing department."))
+    implementing_department: Id = Field(..., description=_("Id of the implementing department."))
     planned_date: date
-    measures: str = Field(..., description=_("The improvement measures the customer is told."))
-    note: str = ""
+    measures: Text = Field(..., description=_("The improvement measures the customer is told."))
+    note: Text = ""
     development_mode: Literal["", "company", "joint"] = ""
-    agreement_reference: str = Field("", max_length=100)
+    agreement_reference: Line = Field("", max_length=100)
 
 
 class NoteIn(VersionIn):
-    note: str
+    note: Text
 
 
 class ImplementedIn(VersionIn):
-    note: str = ""
+    note: Text = ""
 
 
 class ReserveIn(VersionIn):
-    reason: str
+    reason: Text
     decide_by: date
 
 
 class ExtendReserveIn(VersionIn):
     decide_by: date
-    reason: str
+    reason: Text
 
 
 class DevelopmentIn(VersionIn):
-    development_mode: str = Field(..., description=_("company or joint"))
-    agreement_reference: str = Field("", max_length=100)
+    development_mode: Line = Field(..., description=_("company or joint"))
+    agreement_reference: Line = Field("", max_length=100)
 
 
 # --- inbound mail (P4 quarantine) -------------------------------------------
@@ -512,17 +514,16 @@ class ScoreIn(Schema):
     creativity: Decimal = Field(..., description=_("From 0 to the policy's highest score."))
     feasibility: Decimal
     benefit: Decimal = Field(..., description=_("Overall benefit."))
-    note: str = ""
+    note: Text = ""
 
 
 class CloseScoringIn(Schema):
-    note: str = Field(..., description=_("Why scoring closes before every member has scored."))
+    note: Text = Field(..., description=_("Why scoring closes before every member has scored."))
 
 
 class EvaluationVersionIn(Schema):
-    seen_version: int = Field(
+    seen_version: Id = Field(
         ...,
-        ge=1,
         description=_(
             "The evaluation's version you read; if it changed since, the action answers 409."
         ),
@@ -530,7 +531,7 @@ class EvaluationVersionIn(Schema):
 
 
 class PayIn(EvaluationVersionIn):
-    payment_reference: str = Field(..., max_length=100)
+    payment_reference: Line = Field(..., max_length=100)
 
 
 # --- P12: certificates ----------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import id_message, parse_id
 from aftersales.core.permissions import require
 from aftersales.proposals import search
 from aftersales.proposals.models import (
@@ -52,10 +53,12 @@ def _as_date(value, field: str) -> date:
 
 
 def _as_int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _bad("invalid_filter", field, _("Not a number.")) from None
+    # An id as the shared id type reads it (issue 7): past 2**63 - 1 is refused
+    # here instead of overflowing the database driver.
+    number = parse_id(value)
+    if number is None:
+        raise _bad("invalid_filter", field, id_message())
+    return number
 
 
 def _filtered(filters: dict, *, today: date | None = None):
@@ -112,14 +115,21 @@ def _searched(proposals, query: search.Query, **index_bounds):
     return proposals
 
 
+def _cursor_pk(value) -> int:
+    number = parse_id(str(value))
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 def _parse_cursor(sort: str, cursor) -> tuple | None:
     if cursor in (None, ""):
         return None
     try:
         if sort == "decide_by":
             day, pk = str(cursor).split("_", 1)
-            return date.fromisoformat(day), int(pk)
-        return (int(cursor),)
+            return date.fromisoformat(day), _cursor_pk(pk)
+        return (_cursor_pk(cursor),)
     except ValueError:
         raise _bad("invalid_cursor", "cursor", _("This page link is not valid any more.")) from None
 

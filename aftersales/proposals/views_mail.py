@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import parse_id
 from aftersales.core.files import protected_download
 from aftersales.core.permissions import permission_required
 from aftersales.proposals.mail import selectors
@@ -25,9 +26,9 @@ def mail_list(request):
     outcome = outcome if outcome in InboundMail.Outcome.values else ""
     rows = selectors.inbound_mail_list(outcome=outcome)
     # Keyset pagination: "before" is the last id of the previous page.
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        rows = rows.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("before", ""))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
     rows = list(rows[: PAGE_SIZE + 1])
     next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     return render(

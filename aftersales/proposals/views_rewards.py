@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.fields import LineField, TextField
 from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
@@ -29,21 +30,21 @@ class ScoreForm(forms.Form):
     benefit = forms.DecimalField(
         label=gettext_lazy("overall benefit"), min_value=0, decimal_places=2
     )
-    note = forms.CharField(label=gettext_lazy("note"), required=False, widget=forms.Textarea)
+    note = TextField(label=gettext_lazy("note"), required=False)
 
 
 class CloseScoringForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=gettext_lazy("Why close scoring now"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class PayForm(forms.Form):
-    payment_reference = forms.CharField(label=gettext_lazy("payment reference"), max_length=100)
+    payment_reference = LineField(label=gettext_lazy("payment reference"), max_length=100)
 
 
 class IssueCertificatesForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("year"), min_value=2000)
+    year = forms.IntegerField(label=gettext_lazy("year"), min_value=2000, max_value=9999)
 
 
 def _evaluation(pk: int) -> Evaluation:
