@@ -206,7 +206,8 @@ def encode_cursor(pk: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        pk = parse_id(json.loads(base64.urlsafe_b64decode(padded.encode()))["pk"])
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()))["pk"]
+        pk = parse_id(raw) if isinstance(raw, int) else None
         if pk is None:
             raise ValueError
         return pk
