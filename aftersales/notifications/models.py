@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.errors import DomainError
-from aftersales.core.models import BaseModel, KeptQuerySet
+from aftersales.core.models import KeptQuerySet, WorkflowModel
+from aftersales.core.workflow import Workflow
 
 
 class Channel(models.TextChoices):
@@ -56,7 +57,7 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
 
 
-class Message(BaseModel):
+class Message(WorkflowModel):
     """One message to a customer or a colleague, whatever its channel.
 
     The message is written in the transaction of the action that causes it, so
@@ -255,6 +256,7 @@ class MessageEvent(_AppendOnly):
     )
     at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["message", "at", "id"]
@@ -263,3 +265,20 @@ class MessageEvent(_AppendOnly):
 
     def __str__(self):
         return f"{self.message_id}: {self.old_status} -> {self.new_status}"
+
+
+def _message_event(message, *, old, new, by, at, note, data) -> None:
+    MessageEvent.objects.create(
+        message_id=message.pk,
+        old_status=old,
+        new_status=new,
+        by=by,
+        at=at,
+        note=note or "",
+        data=data or {},
+    )
+
+
+MESSAGE_FLOW = Workflow(
+    model=Message, table=TRANSITIONS, label=_("message"), record_event=_message_event
+)

@@ -22,7 +22,7 @@ from aftersales.core.errors import ConflictError, DomainError
 from aftersales.notifications import smtp
 from aftersales.notifications.bounces import parse_dsn
 from aftersales.notifications.models import (
-    TRANSITIONS,
+    MESSAGE_FLOW,
     Channel,
     DeliveryAttempt,
     Message,
@@ -119,7 +119,7 @@ def notify(
         related_id=related.pk if related is not None else None,
         created_by=by,
     )
-    _event(message, "", status, by=by, at=now)
+    MESSAGE_FLOW.record_event(message, old="", new=status, by=by, at=now, note="", data={})
     if status == Status.QUEUED:
         _deliver_after_commit(message.pk)
     return message
@@ -197,16 +197,12 @@ def _claim(message_id: int, now: datetime) -> DeliveryAttempt | None:
     # One conditional UPDATE is the claim: of two workers, the database lets
     # exactly one change the row, on SQLite (where select_for_update does
     # nothing) as on PostgreSQL.
-    claimed = (
-        Message.objects.filter(pk=message_id, channel=Channel.EMAIL, attempts__lt=F("max_attempts"))
-        .filter(Q(status=Status.QUEUED) | Q(status=Status.SENDING))
-        .filter(due)
-        .update(
-            status=Status.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + lease,
-            **_touched(now),
-        )
+    claimed = MESSAGE_FLOW.move_where(
+        Q(pk=message_id, channel=Channel.EMAIL, attempts__lt=F("max_attempts")) & due,
+        (Status.QUEUED, Status.SENDING),
+        Status.SENDING,
+        at=now,
+        values={"attempts": F("attempts") + 1, "next_attempt_at": now + lease},
     )
     if not claimed:
         return None
@@ -222,10 +218,10 @@ def _claim(message_id: int, now: datetime) -> DeliveryAttempt | None:
     attempt = DeliveryAttempt.objects.create(
         message=message, number=message.attempts, started_at=now
     )
-    _event(
+    MESSAGE_FLOW.log(
         message,
-        old_status,
-        Status.SENDING,
+        old=old_status,
+        new=Status.SENDING,
         at=now,
         note=_("Attempt %(n)s") % {"n": message.attempts},
     )
@@ -237,15 +233,17 @@ def _record_sent(attempt: DeliveryAttempt, result, finished: datetime) -> None:
     _finish_attempt(attempt, DeliveryAttempt.Outcome.SENT, finished, response=result.response)
     # Success wins even when a later attempt took over after a lease ran out:
     # the recipient has the message.
-    moved = Message.objects.filter(pk=attempt.message_id, status=Status.SENDING).update(
-        status=Status.SENT,
-        sent_at=finished,
-        next_attempt_at=None,
-        last_error="",
-        **_touched(finished),
+    moved = MESSAGE_FLOW.move_where(
+        Q(pk=attempt.message_id),
+        Status.SENDING,
+        Status.SENT,
+        at=finished,
+        values={"sent_at": finished, "next_attempt_at": None, "last_error": ""},
     )
     if moved:
-        _event(attempt.message, Status.SENDING, Status.SENT, at=finished, note=result.response)
+        MESSAGE_FLOW.log(
+            attempt.message, old=Status.SENDING, new=Status.SENT, at=finished, note=result.response
+        )
 
 
 @transaction.atomic
@@ -254,23 +252,20 @@ def _record_failure(attempt: DeliveryAttempt, result, finished: datetime) -> Non
     give_up = not result.retry or attempt.number >= message.max_attempts
     outcome = DeliveryAttempt.Outcome.FAILED if give_up else DeliveryAttempt.Outcome.DEFERRED
     _finish_attempt(attempt, outcome, finished, error=result.error)
-    fields = {"last_error": result.error, **_touched(finished)}
     if give_up:
-        fields.update(status=Status.FAILED, next_attempt_at=None)
+        new, next_attempt_at = Status.FAILED, None
     else:
-        fields.update(status=Status.QUEUED, next_attempt_at=finished + backoff(attempt.number))
+        new, next_attempt_at = Status.QUEUED, finished + backoff(attempt.number)
     # Only the latest attempt decides the message's state.
-    moved = Message.objects.filter(
-        pk=message.pk, status=Status.SENDING, attempts=attempt.number
-    ).update(**fields)
+    moved = MESSAGE_FLOW.move_where(
+        Q(pk=message.pk, attempts=attempt.number),
+        Status.SENDING,
+        new,
+        at=finished,
+        values={"last_error": result.error, "next_attempt_at": next_attempt_at},
+    )
     if moved:
-        _event(message, Status.SENDING, fields["status"], at=finished, note=result.error)
-
-
-def _touched(at: datetime) -> dict:
-    """What every conditional UPDATE of a message sets besides its own fields:
-    what ``BaseModel.save`` would have (a new version, the time)."""
-    return {"version": F("version") + 1, "updated_at": at}
+        MESSAGE_FLOW.log(message, old=Status.SENDING, new=new, at=finished, note=result.error)
 
 
 def _interrupt_pending(message_id: int, at: datetime, note: str) -> int:
@@ -324,17 +319,18 @@ def outbox_fail_exhausted(*, now: datetime | None = None) -> int:
     )
     note = _("The last attempt was interrupted; the message may or may not have arrived.")
     for message_id in stuck:
-        moved = Message.objects.filter(
-            pk=message_id, status=Status.SENDING, next_attempt_at__lte=now
-        ).update(
-            status=Status.FAILED,
-            next_attempt_at=None,
-            last_error=note,
-            **_touched(now),
+        moved = MESSAGE_FLOW.move_where(
+            Q(pk=message_id, next_attempt_at__lte=now),
+            Status.SENDING,
+            Status.FAILED,
+            at=now,
+            values={"next_attempt_at": None, "last_error": note},
         )
         if moved:
             _interrupt_pending(message_id, now, note)
-            _event(Message(pk=message_id), Status.SENDING, Status.FAILED, at=now, note=note)
+            MESSAGE_FLOW.log(
+                Message(pk=message_id), old=Status.SENDING, new=Status.FAILED, at=now, note=note
+            )
     return len(stuck)
 
 
@@ -345,7 +341,7 @@ def outbox_fail_exhausted(*, now: datetime | None = None) -> int:
 def message_retry(*, message: Message, by) -> Message:
     """Queue a failed email again, now: same Message-ID, attempts counting on,
     with a fresh round of automatic retries."""
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = MESSAGE_FLOW.lock(message)
     if message.channel != Channel.EMAIL:
         raise DomainError("not_email", _("Only email messages can be retried."))
     if not message.address:
@@ -358,8 +354,14 @@ def message_retry(*, message: Message, by) -> Message:
     now = timezone.now()
     message.max_attempts = message.attempts + settings.OUTBOX_MAX_ATTEMPTS
     message.next_attempt_at = now
-    _transition(message, Status.QUEUED, by=by, note=_("Retried by hand."), at=now)
-    message.save(update_fields=["status", "max_attempts", "next_attempt_at"])
+    MESSAGE_FLOW.move(
+        message,
+        Status.QUEUED,
+        by=by,
+        note=_("Retried by hand."),
+        at=now,
+        fields={"max_attempts", "next_attempt_at"},
+    )
     _deliver_after_commit(message.pk)
     return message
 
@@ -367,7 +369,7 @@ def message_retry(*, message: Message, by) -> Message:
 @transaction.atomic
 def message_mark_handled(*, message: Message, by, note: str = "") -> Message:
     """A letter was printed and posted, or a call made: who, when, and what happened."""
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = MESSAGE_FLOW.lock(message)
     target = {Status.TO_PRINT: Status.PRINTED, Status.TO_CALL: Status.CALLED}.get(message.status)
     if target is None:
         raise ConflictError(
@@ -383,8 +385,14 @@ def message_mark_handled(*, message: Message, by, note: str = "") -> Message:
         note,
         now,
     )
-    _transition(message, target, by=by, note=note, at=now)
-    message.save(update_fields=["status", "handled_at", "handled_by", "handled_note", "sent_at"])
+    MESSAGE_FLOW.move(
+        message,
+        target,
+        by=by,
+        note=note,
+        at=now,
+        fields={"handled_at", "handled_by", "handled_note", "sent_at"},
+    )
     return message
 
 
@@ -396,13 +404,17 @@ def message_cancel(*, message: Message, by, reason: str) -> Message:
         raise DomainError(
             "reason_required", _("Give the reason."), fields={"reason": _("Required.")}
         )
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = MESSAGE_FLOW.lock(message)
     now = timezone.now()
     message.next_attempt_at = None
     message.handled_at, message.handled_by, message.handled_note = now, by, reason
-    _transition(message, Status.CANCELLED, by=by, note=reason, at=now)
-    message.save(
-        update_fields=["status", "next_attempt_at", "handled_at", "handled_by", "handled_note"]
+    MESSAGE_FLOW.move(
+        message,
+        Status.CANCELLED,
+        by=by,
+        note=reason,
+        at=now,
+        fields={"next_attempt_at", "handled_at", "handled_by", "handled_note"},
     )
     return message
 
@@ -436,32 +448,15 @@ def outbox_record_bounce(raw: bytes) -> Message | None:
         return message
     if message.status not in (Status.SENT, Status.SENDING):
         return None
-    _transition(message, Status.FAILED, by=None, note=diagnostic, at=now)
-    message.save(update_fields=["status", "last_error", "bounced_at", "next_attempt_at"])
-    return message
-
-
-# --- the workflow ----------------------------------------------------------
-
-
-def _transition(message: Message, new: str, *, by, note: str = "", at: datetime) -> None:
-    """Check the move against TRANSITIONS and log it; the caller has locked
-    the row and saves it."""
-    old = message.status
-    if new not in TRANSITIONS[old]:
-        raise ConflictError(
-            "not_allowed",
-            _("A message that is %(old)s cannot become %(new)s.")
-            % {"old": Status(old).label, "new": Status(new).label},
-        )
-    message.status = new
-    _event(message, old, new, by=by, at=at, note=note)
-
-
-def _event(message: Message, old: str, new: str, *, at: datetime, by=None, note: str = "") -> None:
-    MessageEvent.objects.create(
-        message_id=message.pk, old_status=old, new_status=new, by=by, at=at, note=note or ""
+    MESSAGE_FLOW.move(
+        message,
+        Status.FAILED,
+        by=None,
+        note=diagnostic,
+        at=now,
+        fields={"last_error", "bounced_at", "next_attempt_at"},
     )
+    return message
 
 
 def messages_anonymise_customer(

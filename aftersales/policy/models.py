@@ -5,10 +5,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from aftersales.core.models import BaseModel
+from aftersales.core.models import WorkflowModel
+from aftersales.core.workflow import Workflow
 
 
-class PolicyVersion(BaseModel):
+class PolicyVersion(WorkflowModel):
     """One version of the regulation's numbers (Q3, Q14, I3).
 
     A draft is edited, the general manager approves it, and from
@@ -75,3 +76,35 @@ class PolicyVersion(BaseModel):
             return self.values[key]
         # A key added by a later release: its default, until a version sets it.
         return KEYS[key].clean(KEYS[key].default)
+
+
+# Q3 / Q14 / I3: a draft is approved by the general manager only, or
+# withdrawn; approved and withdrawn versions never change again.
+TRANSITIONS = {
+    PolicyVersion.Status.DRAFT: {PolicyVersion.Status.APPROVED, PolicyVersion.Status.WITHDRAWN},
+    PolicyVersion.Status.APPROVED: set(),
+    PolicyVersion.Status.WITHDRAWN: set(),
+}
+
+
+def _may_move(user, version, new) -> bool:
+    from aftersales.core.permissions import can
+
+    if new == PolicyVersion.Status.APPROVED:
+        return can(user, "policy.approve_policyversion")
+    return can(user, "policy.change_policyversion")
+
+
+def _denied(new):
+    if new == PolicyVersion.Status.APPROVED:
+        return _("Only the general manager can approve the policy.")
+    return _("You do not have permission to do this.")
+
+
+POLICY_FLOW = Workflow(
+    model=PolicyVersion,
+    table=TRANSITIONS,
+    label=_("policy version"),
+    may=_may_move,
+    denied=_denied,
+)

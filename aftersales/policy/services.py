@@ -8,9 +8,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.errors import DomainError
 from aftersales.core.permissions import can
-from aftersales.policy.models import PolicyVersion
+from aftersales.policy.models import POLICY_FLOW, PolicyVersion
 from aftersales.policy.registry import KEYS, PolicyValueError, defaults
 
 
@@ -110,15 +110,8 @@ def policy_draft_update(
     *, version: PolicyVersion, by, values: dict, note: str, seen_version: int | None = None
 ) -> PolicyVersion:
     _require_change(by)
-    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != PolicyVersion.Status.DRAFT:
-        raise DomainError(
-            "not_draft", _("Only a draft can be changed; approved versions stay as they were.")
-        )
-    if seen_version is not None and version.version != seen_version:
-        raise ConflictError(
-            "changed", _("Someone else changed this draft first; reload and try again.")
-        )
+    version = POLICY_FLOW.lock(version, seen_version)
+    POLICY_FLOW.require_state(version, {PolicyVersion.Status.DRAFT}, doing=_("changed"))
     # Q3 / Q14: an amendment is approved for a stated reason; the draft carries it.
     if not (note or "").strip():
         raise DomainError("note_required", _("Give a reason."), fields={"note": _("Required.")})
@@ -133,17 +126,8 @@ def policy_approve(
     *, version: PolicyVersion, by, effective_from: date, seen_version: int | None = None
 ) -> PolicyVersion:
     """Q3 / Q14 / I3: the general manager approves; it takes effect from a date."""
-    if not can(by, "policy.approve_policyversion"):
-        raise DomainError(
-            "forbidden", _("Only the general manager can approve the policy."), status=403
-        )
-    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != PolicyVersion.Status.DRAFT:
-        raise DomainError("not_draft", _("Only a draft can be approved."))
-    if seen_version is not None and version.version != seen_version:
-        raise ConflictError(
-            "changed", _("The draft changed after you read it; review it again before approving.")
-        )
+    version = POLICY_FLOW.lock(version, seen_version)
+    POLICY_FLOW.check(by, version, PolicyVersion.Status.APPROVED)
     if effective_from < timezone.localdate():
         raise DomainError(
             "effective_in_past",
@@ -155,20 +139,22 @@ def policy_approve(
             "note_required", _("The draft needs a reason for the change before approval.")
         )
     clean_values(version.values)
-    version.status = PolicyVersion.Status.APPROVED
     version.effective_from = effective_from
     version.approved_by = by
     version.approved_at = timezone.now()
-    version.save()
-    return version
+    return POLICY_FLOW.move(
+        version,
+        PolicyVersion.Status.APPROVED,
+        by=by,
+        fields={"effective_from", "approved_by", "approved_at"},
+        data={"effective_from": effective_from.isoformat()},
+    )
 
 
 @transaction.atomic
-def policy_withdraw(*, version: PolicyVersion, by) -> PolicyVersion:
+def policy_withdraw(
+    *, version: PolicyVersion, by, seen_version: int | None = None
+) -> PolicyVersion:
     _require_change(by)
-    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != PolicyVersion.Status.DRAFT:
-        raise DomainError("not_draft", _("Only a draft can be withdrawn."))
-    version.status = PolicyVersion.Status.WITHDRAWN
-    version.save()
-    return version
+    version = POLICY_FLOW.lock(version, seen_version)
+    return POLICY_FLOW.move(version, PolicyVersion.Status.WITHDRAWN, by=by)

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from aftersales.core.testing import arrange_status
+
 pytestmark = pytest.mark.django_db
 
 PERSONAS = [
@@ -190,7 +192,7 @@ def test_each_endpoint_refuses_the_roles_that_may_not_use_it_in_the_error_shape(
             # One draft at a time: withdraw it so the next allowed persona can start its own.
             from aftersales.policy.models import PolicyVersion
 
-            PolicyVersion.objects.filter(status="draft").update(status="withdrawn")
+            arrange_status(PolicyVersion.objects.filter(status="draft"), status="withdrawn")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from aftersales.core.testing import arrange_status
 from aftersales.notifications.models import Message, Status
 from aftersales.notifications.services import message_deliver, notify
 
@@ -84,8 +85,11 @@ def test_retry_a_failed_message(
     client_for, cs_manager, chinese_customer, django_capture_on_commit_callbacks
 ):
     message = notify(template="test_message", context={}, customer=chinese_customer)
-    Message.objects.filter(pk=message.pk).update(
-        status=Status.FAILED, attempts=6, next_attempt_at=None
+    arrange_status(
+        Message.objects.filter(pk=message.pk),
+        status=Status.FAILED,
+        attempts=6,
+        next_attempt_at=None,
     )
     with django_capture_on_commit_callbacks() as callbacks:
         response = client_for(cs_manager).post(f"{API}/{message.pk}/retry")
@@ -101,7 +105,7 @@ def test_retry_of_a_message_that_did_not_fail_is_a_409(client_for, cs_manager, c
     message = notify(template="test_message", context={}, customer=chinese_customer)
     response = client_for(cs_manager).post(f"{API}/{message.pk}/retry")
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "not_allowed"
+    assert response.json()["error"]["code"] == "transition_forbidden"
 
 
 def test_retry_needs_the_retry_permission(client_for, quality_specialist, chinese_customer):

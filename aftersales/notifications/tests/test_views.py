@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftersales.core.roles import Role
+from aftersales.core.testing import arrange_status
 from aftersales.notifications.models import Message, MessageEvent, Status
 from aftersales.notifications.services import message_deliver, notify
 
@@ -122,8 +123,10 @@ def test_outbox_query_count_does_not_grow_with_rows(
     with CaptureQueriesContext(connection) as one:
         assert c.get(url).status_code == 200
     add_messages(29)
-    Message.objects.filter(pk__in=Message.objects.order_by("pk").values("pk")[:5]).update(
-        status=Status.FAILED, last_error="550 5.1.1 User unknown"
+    arrange_status(
+        Message.objects.filter(pk__in=Message.objects.order_by("pk").values("pk")[:5]),
+        status=Status.FAILED,
+        last_error="550 5.1.1 User unknown",
     )
     with CaptureQueriesContext(connection) as thirty:
         response = c.get(url)
@@ -188,7 +191,7 @@ def test_retry_button_requeues_a_failed_message_with_the_same_message_id(
 
 def test_retry_needs_the_retry_permission(client_for, specialist, chinese_customer):
     message = notify(template="test_message", context={}, user=specialist)
-    Message.objects.filter(pk=message.pk).update(status=Status.FAILED)
+    arrange_status(Message.objects.filter(pk=message.pk), status=Status.FAILED)
     c = client_for(specialist)
     assert c.get(reverse("notifications:outbox")).status_code == 200
     assert c.post(reverse("notifications:retry", args=[message.pk])).status_code == 403

@@ -135,7 +135,7 @@ def test_a_draft_update_with_a_stale_seen_version_answers_409(
     )
 
     assert response.status_code == 409
-    assert error_code(response) == "changed"
+    assert error_code(response) == "stale_version"
     assert PolicyVersion.objects.get(pk=draft.pk).values["reserve_max_days"] == 50
 
 
@@ -164,8 +164,8 @@ def test_an_approved_version_cannot_be_changed_through_the_api(client_for, gener
         content_type="application/json",
     )
 
-    assert response.status_code == 400
-    assert error_code(response) == "not_draft"
+    assert response.status_code == 409
+    assert error_code(response) == "transition_forbidden"
     assert PolicyVersion.objects.get(number=1).values["reserve_max_days"] == 60
 
 

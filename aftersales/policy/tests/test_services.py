@@ -340,7 +340,7 @@ def test_an_approved_version_cannot_be_edited_approved_again_or_withdrawn(genera
     with pytest.raises(DomainError) as withdraw:
         services.policy_withdraw(version=approved, by=general_manager)
 
-    assert {edit.value.code, approve.value.code, withdraw.value.code} == {"not_draft"}
+    assert {edit.value.code, approve.value.code, withdraw.value.code} == {"transition_forbidden"}
     assert PolicyVersion.objects.get(pk=approved.pk).values["reserve_max_days"] == 45
 
 
@@ -348,7 +348,7 @@ def test_the_installed_version_one_cannot_be_edited(general_manager):
     with pytest.raises(DomainError) as exc:
         save_draft(PolicyVersion.objects.get(number=1), general_manager, reserve_max_days=10)
 
-    assert exc.value.code == "not_draft"
+    assert exc.value.code == "transition_forbidden"
     assert PolicyVersion.objects.get(number=1).value("reserve_max_days") == 60
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from aftersales.core.testing import arrange_status
 from aftersales.customers.tests.factories import make_customer
 from aftersales.notifications.models import Message
 from aftersales.proposals import services
@@ -39,6 +40,6 @@ def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_da
 def test_p7_a_delivered_notice_is_not_escalated(specialist, rd, cs_manager, smtp_server):
     adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
     Message.objects.update(created_at=timezone.now() - timedelta(days=10))
-    Message.objects.filter(template="proposal_adopted").update(status="sent")
+    arrange_status(Message.objects.filter(template="proposal_adopted"), status="sent")
 
     assert services.remind_and_escalate()["notice_escalations"] == 0
