@@ -6,6 +6,6 @@ from aftersales.core import bench_views
 
 app_name = "bench"
 urlpatterns = [
-    path("baseline/<int:pk>", bench_views.baseline, name="baseline"),
+    path("baseline/<id:pk>", bench_views.baseline, name="baseline"),
     path("baseline-write", bench_views.baseline_write, name="baseline_write"),
 ]

@@ -6,7 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
-    path("<int:pk>/edit/", views.customer_edit, name="edit"),
-    path("<int:pk>/anonymise/", views.customer_anonymise, name="anonymise"),
+    path("<id:pk>/", views.customer_detail, name="detail"),
+    path("<id:pk>/edit/", views.customer_edit, name="edit"),
+    path("<id:pk>/anonymise/", views.customer_anonymise, name="anonymise"),
 ]

@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from aftersales.core.work import register_work
-        from aftersales.notifications.work import offline_work
+        from aftersales.notifications.work import offline_work, undeliverable_work
 
         register_work(offline_work)
+        register_work(undeliverable_work)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.errors import DomainError
 from aftersales.core.models import KeptQuerySet, WorkflowModel
 from aftersales.core.workflow import Workflow
+from aftersales.notifications.failures import failure_explanation
 
 
 class Channel(models.TextChoices):
@@ -181,6 +182,11 @@ class Message(WorkflowModel):
     @property
     def can_cancel(self) -> bool:
         return Status.CANCELLED in TRANSITIONS[self.status]
+
+    @property
+    def failure_explanation(self) -> str:
+        """Plain words for a failure no retry can fix (issue 7), or ""."""
+        return failure_explanation(self)
 
     @property
     def status_tone(self) -> str:

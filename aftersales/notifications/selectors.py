@@ -4,6 +4,7 @@ grow with its rows."""
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch
 
+from aftersales.notifications.failures import undeliverable_q
 from aftersales.notifications.models import (
     NOT_TOLD,
     OFFLINE_WAITING,
@@ -62,6 +63,16 @@ def offline_waiting(*, limit: int | None = None):
         Message.objects.filter(status__in=OFFLINE_WAITING)
         .select_related("customer", "user__profile")
         .order_by("created_at", "pk")
+    )
+    return messages[:limit] if limit else messages
+
+
+def undeliverable(*, limit: int | None = None):
+    """Failed notices no retry can deliver, newest first (failures.failure_kind)."""
+    messages = (
+        Message.objects.filter(undeliverable_q())
+        .select_related("customer", "user__profile")
+        .order_by("-pk")
     )
     return messages[:limit] if limit else messages
 

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend
 
+from aftersales.core.fields import clean_line
+from aftersales.notifications.failures import INVALID
+
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -91,15 +94,14 @@ def send(message) -> SendResult:
     else:
         # Another backend (console, locmem) was configured on purpose: use it as is.
         connection = get_connection(fail_silently=False)
+    # Names and subjects are one line since issue 7; a row stored before
+    # then (or a future path that forgets) must still not break the header.
+    name = clean_line(message.recipient_name)
     email = NoticeEmail(
-        subject=message.subject,
+        subject=clean_line(message.subject),
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[
-            formataddr((message.recipient_name, message.address))
-            if message.recipient_name
-            else message.address
-        ],
+        to=[formataddr((name, message.address)) if name else message.address],
         headers=headers,
         connection=connection,
     )
@@ -122,7 +124,7 @@ def send(message) -> SendResult:
     except (ValueError, UnicodeError) as exc:
         # The message itself cannot be written as mail (a malformed address):
         # no later attempt would do better.
-        return SendResult(False, error=f"{type(exc).__name__}: {exc}", retry=False)
+        return SendResult(False, error=f"{INVALID}{type(exc).__name__}: {exc}", retry=False)
     if not sent:
         return SendResult(False, error="The mail backend sent nothing.")
     return SendResult(True, response=getattr(connection, "last_reply", ""))

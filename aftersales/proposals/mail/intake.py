@@ -18,7 +18,7 @@ the same transaction as what it leads to, so nothing that arrived is lost:
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
+from aftersales.core.fields import clean_line, clean_text
 from aftersales.core.permissions import require
 from aftersales.customers.models import ContactPoint
 from aftersales.customers.normalize import normalize_email
@@ -135,10 +136,31 @@ def mail_retry(*, inbound: InboundMail, by) -> IntakeResult:
 
 def _parse(raw: bytes) -> tuple[ParsedMail, str]:
     try:
-        return parse(raw), ""
+        return _cleaned(parse(raw)), ""
     except Exception as exc:  # noqa: BLE001 - kept and quarantined, never lost
         logger.exception("mail intake: cannot parse a message of %s bytes", len(raw))
         return ParsedMail(), describe(exc)
+
+
+def _cleaned(parsed: ParsedMail) -> ParsedMail:
+    """The mail's text held to the rules every form and the API apply (issue
+    7). A mail cannot be refused, so it is cleaned instead: control characters
+    in headers become spaces, in the body they are dropped (line breaks and
+    tabs kept). NUL cannot be stored by PostgreSQL; a line break in a name
+    would break every notice written to it. The raw bytes stay as they came."""
+    return replace(
+        parsed,
+        message_id=clean_line(parsed.message_id),
+        from_name=clean_line(parsed.from_name),
+        from_address=clean_line(parsed.from_address),
+        subject=clean_line(parsed.subject),
+        text=clean_text(parsed.text),
+        references=[clean_line(ref) for ref in parsed.references],
+        files=[
+            replace(f, name=clean_line(f.name), content_id=clean_line(f.content_id))
+            for f in parsed.files
+        ],
+    )
 
 
 def _duplicate(existing: InboundMail) -> IntakeResult:
