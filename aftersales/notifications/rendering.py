@@ -26,7 +26,14 @@ _NAME = re.compile(r"^(?P<key>[a-z0-9_]+)\.(?P<lang>[a-z-]+)\.(?P<part>subject|b
 @cache
 def _engine() -> Engine:
     # Plain text: no HTML escaping, or "&" in a customer's name would arrive as "&amp;".
-    return Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
+    # ``|isolate`` puts what a person typed (a name, a title, a note) between
+    # FSI and PDI: plain text has no <bdi>, and an RLO in a name must not turn
+    # the rest of the subject or line around in the recipient's mail reader.
+    return Engine(
+        dirs=[str(TEMPLATE_DIR)],
+        autoescape=False,
+        builtins=["aftersales.core.templatetags.bidi"],
+    )
 
 
 def template_files() -> dict[str, set[tuple[str, str]]]:

@@ -68,7 +68,7 @@ def test_get_one_with_attempts(client_for, cs_manager, chinese_customer, smtp_se
     data = client_for(cs_manager).get(f"{API}/{message.pk}").json()
     assert data["status"] == "sent"
     assert data["message_id"] == message.message_id
-    assert data["subject"] == "主题"
+    assert data["subject"] == "\u2068主题\u2069"  # typed text isolated (issue 7)
     assert "正文" in data["body"]
     assert data["related"] == {"type": "customers.customer", "id": chinese_customer.pk}
     assert [a["outcome"] for a in data["delivery_attempts"]] == ["sent"]

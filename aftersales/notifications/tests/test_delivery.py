@@ -9,6 +9,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from aftersales.core.bidi import isolate
 from aftersales.notifications import services
 from aftersales.notifications.models import DeliveryAttempt, Message, MessageEvent, Status
 from aftersales.notifications.services import message_deliver, notify, outbox_deliver_due
@@ -43,11 +44,11 @@ def test_notice_arrives_with_its_message_id_and_chinese_intact(chinese_customer,
     [(rcpt, mail, _reply)] = smtp_server.seen
     assert rcpt == ["zhangsan@example.com"]
     assert mail["Message-ID"] == message.message_id
-    assert mail["Subject"] == "您的提案已被采用——感谢您的建议"
+    assert mail["Subject"] == isolate("您的提案已被采用——感谢您的建议")
     assert mail["Auto-Submitted"] == "auto-generated"
     assert mail["To"].addresses[0].display_name == "张三"
     body = mail.get_content()
-    assert "张三，您好：" in body
+    assert isolate("张三") + "，您好：" in body
     assert "实施时间：2025年3月1日起。" in body and "周末增设售后热线" in body
     attempt = DeliveryAttempt.objects.get(message=message)
     assert attempt.outcome == DeliveryAttempt.Outcome.SENT
@@ -60,7 +61,7 @@ def test_english_customer_gets_english_mail(english_customer, smtp_server):
     message_deliver(message_id=message.pk)
     [mail] = smtp_server.accepted
     assert mail["Subject"] == "Test message from After-sales service department"
-    assert mail.get_content().startswith("Dear Jane Smith,")
+    assert mail.get_content().startswith(f"Dear {isolate('Jane Smith')},")
 
 
 def test_reply_carries_in_reply_to_and_auto_replied(chinese_customer, smtp_server):

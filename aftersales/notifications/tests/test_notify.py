@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import transaction
 
+from aftersales.core.bidi import isolate
 from aftersales.core.errors import DomainError
 from aftersales.customers.services import customer_anonymise
 from aftersales.notifications.models import Channel, Message, MessageEvent, Status
@@ -26,8 +27,8 @@ def test_customer_with_email_gets_a_queued_email_in_their_language(chinese_custo
     assert message.status == Status.QUEUED
     assert message.address == "zhangsan@example.com"
     assert message.language == "zh-hans"
-    assert message.subject == "您的提案已被采用"
-    assert message.body.startswith("张三，您好：")
+    assert message.subject == isolate("您的提案已被采用")
+    assert message.body.startswith(isolate("张三") + "，您好：")
     assert "增加周末服务" in message.body
     assert message.attempts == 0 and message.max_attempts == 6
     assert message.created_by == cs_manager
@@ -38,7 +39,7 @@ def test_english_customer_gets_the_english_template(english_customer):
     message = notify(template="test_message", context={}, customer=english_customer)
     assert message.language == "en"
     assert message.subject == "Test message from After-sales service department"
-    assert message.body.startswith("Dear Jane Smith,")
+    assert message.body.startswith(f"Dear {isolate('Jane Smith')},")
 
 
 def test_message_id_is_fixed_at_creation_on_the_mail_domain(chinese_customer):

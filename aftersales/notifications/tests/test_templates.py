@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 
+from aftersales.core.bidi import isolate
 from aftersales.core.errors import DomainError
 from aftersales.notifications.rendering import PARTS, render_message, template_files, template_keys
 
@@ -29,7 +30,8 @@ def test_plain_text_is_not_html_escaped():
     subject, body = render_message(
         "generic", "en", {"recipient_name": "Smith & Sons <Ltd>", "subject": "Q&A", "body": "a < b"}
     )
-    assert subject == "Q&A"
+    # Issue 7: typed text between FSI and PDI, and still not escaped.
+    assert subject == isolate("Q&A")
     assert "Smith & Sons <Ltd>" in body and "a < b" in body
 
 
@@ -40,8 +42,8 @@ def test_generic_template_speaks_the_recipients_language():
     _subject, en = render_message(
         "generic", "en", {"recipient_name": "Jane", "subject": "s", "body": "b"}
     )
-    assert zh.startswith("张三，您好") and "售后服务部" in zh
-    assert en.startswith("Dear Jane,")
+    assert zh.startswith(isolate("张三") + "，您好") and "售后服务部" in zh
+    assert en.startswith(f"Dear {isolate('Jane')},")
 
 
 def test_an_unknown_template_is_refused():
