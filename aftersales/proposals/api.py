@@ -25,6 +25,7 @@ from ninja.pagination import paginate
 
 from aftersales.accounts.models import Department
 from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.bidi import typed_file_name
 from aftersales.core.errors import DomainError
 from aftersales.core.fields import Id, Line, Year
 from aftersales.core.files import protected_download
@@ -263,7 +264,9 @@ def acceptance_record(request, proposal_id: Id, lang: Line = ""):
 def attachment_download(request, attachment_id: Id):
     require(request.auth, "proposals.view_proposal")
     attachment = get_object_or_404(Attachment, pk=attachment_id)
-    return protected_download(attachment.file.name, download_name=attachment.original_name)
+    return protected_download(
+        attachment.file.name, download_name=typed_file_name(attachment.original_name)
+    )
 
 
 # --- P4: letters and calls ---------------------------------------------------

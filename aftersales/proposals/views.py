@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, reselect, reswap, retarget
 
+from aftersales.core.bidi import typed_file_name
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
@@ -559,4 +560,6 @@ def study_opinion(request, pk: int):
 def attachment_download(request, pk: int):
     """An original the proposal arrived with; only for who may see the proposal."""
     attachment = get_object_or_404(Attachment, pk=pk)
-    return protected_download(attachment.file.name, download_name=attachment.original_name)
+    return protected_download(
+        attachment.file.name, download_name=typed_file_name(attachment.original_name)
+    )
