@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from aftersales.accounts import selectors, services
+from aftersales.accounts import selectors, services, throttling
 from aftersales.accounts.forms import (
     ApiTokenForm,
     DelegationForm,
     DepartmentForm,
+    LoginForm,
     RolesForm,
     StaffForm,
 )
@@ -20,6 +23,32 @@ from aftersales.core.permissions import login_required, permission_required
 from aftersales.core.roles import Role
 
 User = get_user_model()
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in. django-axes locks a user name after too many failures;
+    before that, an address with many recent failures across user names waits
+    (accounts.throttling): its attempt is refused with 429 without checking the
+    password, so waiting is the only way on, and the wait is capped."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = throttling.address_wait(request)
+        if not wait:
+            return super().post(request, *args, **kwargs)
+        form = self.form_class(request, initial={"username": request.POST.get("username", "")})
+        message = ngettext(
+            "Too many failed sign-in attempts from your network. Try again in %(seconds)d second.",
+            "Too many failed sign-in attempts from your network. Try again in %(seconds)d seconds.",
+            wait,
+        ) % {"seconds": wait}
+        response = self.render_to_response(
+            self.get_context_data(form=form, throttled=message), status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
 
 
 @require_POST
