@@ -262,7 +262,7 @@ def test_the_department_list_shows_each_manager_or_a_dash(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"<td>{cs_manager.profile.display_name}</td>" in html
+    assert f"<td><bdi>{cs_manager.profile.display_name}</bdi></td>" in html
     assert "<td>—</td>" in html
 
 
