@@ -94,6 +94,8 @@ class Workflow:
     labels: Callable | None = None  # status value -> label; default: the field's choices
     deadlines: tuple = ()
     denied: Callable | None = None  # new status -> the refusal's message, when ``may`` says no
+    lock_related: tuple = ()  # relations loaded with the locked row
+    describe: Callable = str  # how a refusal names the record, e.g. by its reference
 
     def __post_init__(self):
         _REGISTRY.append(self)
@@ -134,7 +136,10 @@ class Workflow:
         acts on whatever is current."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("Workflow.lock needs a transaction (@transaction.atomic).")
-        current = self.model.objects.select_for_update().get(pk=record.pk)
+        rows = self.model.objects.select_for_update()
+        if self.lock_related:
+            rows = rows.select_related(*self.lock_related)
+        current = rows.get(pk=record.pk)
         if seen_version is not None and current.version != seen_version:
             raise ConflictError(
                 STALE,
@@ -142,7 +147,7 @@ class Workflow:
                     "This %(record)s (%(name)s) was changed by someone else while you were "
                     "looking at it. Nothing was saved; reload it to see the change, then try again."
                 )
-                % {"record": self.label, "name": current},
+                % {"record": self.label, "name": self.describe(current)},
             )
         return current
 

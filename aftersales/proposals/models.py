@@ -2,7 +2,8 @@
 and the records the regulation keeps about it.
 
 The workflow is the table ``TRANSITIONS`` (STYLE rule 2); every move goes
-through ``services._transition``, which checks it and writes a ProposalEvent.
+through ``PROPOSAL_FLOW`` (the shared engine, aftersales.core.workflow), which
+checks it, writes a ProposalEvent and keeps the summary counters.
 """
 
 from django.conf import settings
@@ -11,7 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.models import AppendOnlyModel, BaseModel
+from aftersales.core.models import AppendOnlyModel, BaseModel, WorkflowModel
+from aftersales.core.workflow import Workflow
 
 
 class Channel(models.TextChoices):
@@ -75,7 +77,7 @@ class DevelopmentMode(models.TextChoices):
     JOINT = "joint", _("developed jointly with the customer")
 
 
-class Proposal(BaseModel):
+class Proposal(WorkflowModel):
     # Set right after the insert, from the id; NULL only inside that transaction
     # (an empty string would clash with the unique constraint).
     reference = models.CharField(  # noqa: DJ001
@@ -449,7 +451,7 @@ class InboundMail(BaseModel):
         return f"{self.outcome}: {self.subject}"
 
 
-class Evaluation(BaseModel):
+class Evaluation(WorkflowModel):
     """P11: the evaluation committee's rating of an adopted proposal, the grade
     and reward it gives, its approval by the general manager and payment."""
 
@@ -572,3 +574,68 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"{self.key}={self.count}"
+
+
+# --- the workflows (aftersales.core.workflow) ---------------------------------
+
+
+def _proposal_event(proposal, *, old, new, by, at, note, data) -> None:
+    ProposalEvent.objects.create(
+        proposal=proposal,
+        kind=ProposalEvent.Kind.STATUS,
+        by=by,
+        note=note or "",
+        old_status=old,
+        new_status=new,
+        at=at,
+        data=data or {},
+    )
+
+
+def _count_move(proposal, old, new) -> None:
+    # The summary's counters move in the same transaction as the status.
+    from aftersales.proposals.counters import tally
+
+    tally({f"status:{old}": -1, f"status:{new}": 1})
+
+
+PROPOSAL_FLOW = Workflow(
+    model=Proposal,
+    table=TRANSITIONS,
+    label=_("proposal"),
+    record_event=_proposal_event,
+    before_commit=_count_move,
+    describe=lambda proposal: proposal.reference,
+)
+
+
+# P11: scoring, then graded, approved by the general manager, and paid.
+EVALUATION_TRANSITIONS = {
+    Evaluation.Status.SCORING: {Evaluation.Status.GRADED},
+    Evaluation.Status.GRADED: {Evaluation.Status.APPROVED},
+    Evaluation.Status.APPROVED: {Evaluation.Status.PAID},
+    Evaluation.Status.PAID: set(),
+}
+
+
+def _evaluation_event(evaluation, *, old, new, by, at, note, data) -> None:
+    # P11: the reward's steps are on the proposal's timeline, named by what
+    # happened ("graded", "approved", "paid").
+    ProposalEvent.objects.create(
+        proposal_id=evaluation.proposal_id,
+        kind=ProposalEvent.Kind.REWARD,
+        by=by,
+        note=note or "",
+        at=at,
+        data={"action": new, "evaluation": evaluation.pk, **(data or {})},
+    )
+
+
+EVALUATION_FLOW = Workflow(
+    model=Evaluation,
+    table=EVALUATION_TRANSITIONS,
+    label=_("evaluation"),
+    record_event=_evaluation_event,
+    lock_related=("proposal", "policy"),
+    describe=lambda evaluation: evaluation.proposal.reference,
+)

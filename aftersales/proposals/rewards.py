@@ -16,12 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.errors import DomainError
 from aftersales.core.permissions import require
 from aftersales.core.roles import Role
 from aftersales.policy.services import policy_in_force
 from aftersales.proposals.models import (
     ADOPTED_STATUSES,
+    EVALUATION_FLOW,
+    PROPOSAL_FLOW,
     Evaluation,
     Proposal,
     ProposalEvent,
@@ -30,7 +32,6 @@ from aftersales.proposals.models import (
 from aftersales.proposals.services import (
     _clean_text,
     _event,
-    _locked,
     _notice,
     _staff_notice,
     users_with_role,
@@ -59,29 +60,6 @@ def committee() -> list:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _locked_evaluation(evaluation: Evaluation, seen_version: int | None) -> Evaluation:
-    current = (
-        Evaluation.objects.select_for_update()
-        .select_related("proposal", "policy")
-        .get(pk=evaluation.pk)
-    )
-    if seen_version is not None and current.version != seen_version:
-        raise ConflictError(
-            "evaluation_changed",
-            _(
-                "The evaluation of %(ref)s was changed by someone else while you were looking "
-                "at it. Nothing was saved; reload it to see the change, then try again."
-            )
-            % {"ref": current.proposal.reference},
-        )
-    return current
-
-
-def _require_status(evaluation: Evaluation, status: str, message: str) -> None:
-    if evaluation.status != status:
-        raise DomainError("p11_wrong_step", message, status=409)
-
-
 def _reward_event(evaluation: Evaluation, action: str, *, by, note: str = "", **data):
     return _event(
         evaluation.proposal,
@@ -103,7 +81,7 @@ def evaluation_open(*, proposal: Proposal, by, seen_version: int | None) -> Eval
     proposal. The committee as it stands now, and the policy in force today,
     are stored with it; each member is asked to score."""
     require(by, "proposals.manage_evaluation")
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     if proposal.status not in ADOPTED_STATUSES:
         raise DomainError(
             "p11_not_adopted",
@@ -190,7 +168,7 @@ def score_submit(
     benefit, each from 0 to the policy's ``reward_score_max``. A member scores
     once; when the last member has scored, the grade is computed."""
     require(by, "proposals.score_proposal")
-    evaluation = _locked_evaluation(evaluation, None)
+    evaluation = EVALUATION_FLOW.lock(evaluation, None)
     if not is_member(evaluation, by):
         raise DomainError(
             "p11_not_a_member",
@@ -203,11 +181,7 @@ def score_submit(
             _("You have already scored this proposal; a member scores once."),
             status=409,
         )
-    _require_status(
-        evaluation,
-        Evaluation.Status.SCORING,
-        _("Scoring of this proposal is closed."),
-    )
+    EVALUATION_FLOW.require_state(evaluation, {Evaluation.Status.SCORING}, doing=_("scored"))
     top = Decimal(str(evaluation.policy.value("reward_score_max")))
     values = {
         name: _score_value(value, field=name, top=top)
@@ -262,24 +236,25 @@ def _grade(evaluation: Evaluation, *, by) -> None:
         scores, policy.value("reward_weights"), policy.value("reward_grades")
     )
     evaluation.weighted_score, evaluation.grade, evaluation.amount = weighted, grade, amount
-    evaluation.status = Evaluation.Status.GRADED
     evaluation.graded_at = timezone.now()
-    evaluation.save(update_fields=["weighted_score", "grade", "amount", "status", "graded_at"])
     note = (
         _("Graded %(grade)s: weighted score %(score)s, reward %(amount)s CNY.")
         % {"grade": grade, "score": weighted, "amount": amount}
         if grade
         else _("Weighted score %(score)s is below every grade: no reward.") % {"score": weighted}
     )
-    _reward_event(
+    EVALUATION_FLOW.move(
         evaluation,
-        "graded",
+        Evaluation.Status.GRADED,
         by=by,
         note=note,
-        grade=grade,
-        weighted_score=str(weighted),
-        amount=str(amount),
-        scores=len(scores),
+        fields={"weighted_score", "grade", "amount", "graded_at"},
+        data={
+            "grade": grade,
+            "weighted_score": str(weighted),
+            "amount": str(amount),
+            "scores": len(scores),
+        },
     )
 
 
@@ -300,8 +275,8 @@ def evaluation_close_scoring(
             _("Say why scoring is closed before every member has scored."),
             fields={"note": _("Required.")},
         )
-    evaluation = _locked_evaluation(evaluation, seen_version)
-    _require_status(evaluation, Evaluation.Status.SCORING, _("Scoring is already closed."))
+    evaluation = EVALUATION_FLOW.lock(evaluation, seen_version)
+    EVALUATION_FLOW.check(by, evaluation, Evaluation.Status.GRADED)
     given = evaluation.scores.count()
     if not given:
         raise DomainError(
@@ -331,31 +306,24 @@ def evaluation_close_scoring(
 def reward_approve(*, evaluation: Evaluation, by, seen_version: int | None) -> Evaluation:
     """P11: the general manager approves the reward the grade gives."""
     require(by, "proposals.approve_reward")
-    evaluation = _locked_evaluation(evaluation, seen_version)
-    _require_status(
-        evaluation,
-        Evaluation.Status.GRADED,
-        _("Only a graded evaluation, not yet approved, can be approved."),
-    )
+    evaluation = EVALUATION_FLOW.lock(evaluation, seen_version)
+    EVALUATION_FLOW.check(by, evaluation, Evaluation.Status.APPROVED)
     if not evaluation.grade or not evaluation.amount:
         raise DomainError(
             "p11_no_reward",
             _("The weighted score is below every grade: there is no reward to approve."),
             status=409,
         )
-    evaluation.status = Evaluation.Status.APPROVED
     evaluation.approved_by, evaluation.approved_at = by, timezone.now()
-    evaluation.save(update_fields=["status", "approved_by", "approved_at"])
-    _reward_event(
+    return EVALUATION_FLOW.move(
         evaluation,
-        "approved",
+        Evaluation.Status.APPROVED,
         by=by,
         note=_("Reward approved: grade %(grade)s, %(amount)s CNY.")
         % {"grade": evaluation.grade, "amount": evaluation.amount},
-        grade=evaluation.grade,
-        amount=str(evaluation.amount),
+        fields={"approved_by", "approved_at"},
+        data={"grade": evaluation.grade, "amount": str(evaluation.amount)},
     )
-    return evaluation
 
 
 @transaction.atomic
@@ -372,23 +340,16 @@ def reward_pay(
             _("Fill in every required field."),
             fields={"payment_reference": _("Required.")},
         )
-    evaluation = _locked_evaluation(evaluation, seen_version)
-    _require_status(
-        evaluation,
-        Evaluation.Status.APPROVED,
-        _("Only a reward the general manager approved can be paid."),
-    )
-    evaluation.status = Evaluation.Status.PAID
+    evaluation = EVALUATION_FLOW.lock(evaluation, seen_version)
     evaluation.paid_by, evaluation.paid_at = by, timezone.now()
     evaluation.payment_reference = payment_reference
-    evaluation.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])
-    _reward_event(
+    EVALUATION_FLOW.move(
         evaluation,
-        "paid",
+        Evaluation.Status.PAID,
         by=by,
         note=payment_reference,
-        amount=str(evaluation.amount),
-        payment_reference=payment_reference,
+        fields={"paid_by", "paid_at", "payment_reference"},
+        data={"amount": str(evaluation.amount), "payment_reference": payment_reference},
     )
     _notice(
         "reward_granted",

@@ -8,13 +8,12 @@ is locked, and if someone else changed it first the action is refused with a
 ConflictError and nothing is written.
 """
 
-import random
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +24,11 @@ from aftersales.core.roles import Role
 from aftersales.notifications.services import notify
 from aftersales.policy.services import deadline_from, policy_in_force, policy_value
 from aftersales.proposals import search
+from aftersales.proposals.counters import tally
 from aftersales.proposals.links import portal_url
 from aftersales.proposals.models import (
     ADOPTED_STATUSES,
+    PROPOSAL_FLOW,
     Attachment,
     Category,
     Channel,
@@ -68,25 +69,6 @@ def reference_for(proposal: Proposal) -> str:
     return f"P-{year}-{proposal.pk:06d}"
 
 
-def _locked(proposal: Proposal, seen_version: int | None) -> Proposal:
-    """The proposal's row, locked for this transaction, as it is now.
-
-    ``seen_version`` None means the caller is the system (a task), which acts
-    on whatever is current.
-    """
-    current = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if seen_version is not None and current.version != seen_version:
-        raise ConflictError(
-            "proposal_changed",
-            _(
-                "Proposal %(ref)s was changed by someone else while you were looking at it. "
-                "Nothing was saved; reload it to see the change, then try again."
-            )
-            % {"ref": current.reference},
-        )
-    return current
-
-
 def _event(proposal, kind, *, by=None, note="", old="", new="", at=None, **data) -> ProposalEvent:
     return ProposalEvent.objects.create(
         proposal=proposal,
@@ -98,38 +80,6 @@ def _event(proposal, kind, *, by=None, note="", old="", new="", at=None, **data)
         at=at or timezone.now(),
         data=data,
     )
-
-
-def _transition(proposal: Proposal, new: str, *, by, note: str = "", fields=(), **data) -> None:
-    """Move a locked proposal to ``new`` if the table allows it, saving ``fields``
-    with it and writing the event (STYLE rule 2)."""
-    old = proposal.status
-    if not proposal.can_move_to(new):
-        raise DomainError(
-            "transition_forbidden",
-            _("A proposal that is “%(old)s” cannot become “%(new)s”.")
-            % {"old": Status(old).label, "new": Status(new).label},
-            status=409,
-        )
-    proposal.status = new
-    proposal.save(update_fields={"status", *fields})
-    _event(proposal, ProposalEvent.Kind.STATUS, by=by, note=note, old=old, new=new, **data)
-    tally({f"status:{old}": -1, f"status:{new}": 1})
-
-
-def tally(changes: dict[str, int]) -> None:
-    """Add to the summary counters in the current transaction. Keys are taken
-    in sorted order, so two writers never wait on each other in a circle."""
-    changes = {k: v for k, v in changes.items() if v}
-    if not changes:
-        return
-    shard = random.randrange(8) if connection.vendor == "postgresql" else 0
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO proposals_tally (key, shard, count) VALUES (%s, %s, %s) "
-            "ON CONFLICT (key, shard) DO UPDATE SET count = proposals_tally.count + excluded.count",
-            [(key, shard, changes[key]) for key in sorted(changes)],
-        )
 
 
 def _required(fields: dict[str, object]) -> None:
@@ -342,7 +292,7 @@ def proposal_attach_original(*, proposal: Proposal, checked: CheckedFile, by) ->
     proposal was recorded, with an event on its timeline."""
     require(by, "proposals.add_proposal")
     kinds = {Channel.LETTER: Attachment.Kind.SCAN, Channel.PHONE: Attachment.Kind.CALL_NOTE}
-    proposal = _locked(proposal, None)
+    proposal = PROPOSAL_FLOW.lock(proposal, None)
     if proposal.channel not in kinds:
         raise DomainError(
             "not_recorded_by_staff",
@@ -375,12 +325,12 @@ def proposal_accept(
     _required({"category": category, "summary": summary})
     if category not in Category.values:
         raise DomainError("invalid_category", _("Unknown category."), fields={"category": ""})
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     proposal.accepted_at = timezone.now()
     proposal.accepted_by = by
     proposal.category = category
     proposal.summary = summary
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.ACCEPTED,
         by=by,
@@ -439,17 +389,17 @@ def proposal_close(
         )
     else:
         duplicate_of = None
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     proposal.close_reason = reason
     proposal.close_note = note
     proposal.duplicate_of = duplicate_of
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.CLOSED,
         by=by,
         note=note,
         fields=("close_reason", "close_note", "duplicate_of"),
-        reason=reason,
+        data={"reason": reason},
     )
     if duplicate_of is not None:
         _notice(
@@ -502,7 +452,7 @@ def proposal_route(
             % {"names": "、".join(str(d) for d in without_manager)},
             fields={"departments": _("Give the department a manager first.")},
         )
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     if proposal.status not in (Status.ACCEPTED, Status.UNDER_STUDY):
         raise DomainError(
             "transition_forbidden",
@@ -534,7 +484,7 @@ def proposal_route(
         )
         tally({f"department:{request.department_id}": 1})
     if proposal.status == Status.ACCEPTED:
-        _transition(proposal, Status.UNDER_STUDY, by=by)
+        PROPOSAL_FLOW.move(proposal, Status.UNDER_STUDY, by=by)
     else:
         proposal.save(update_fields=())
     for request in requests:
@@ -578,7 +528,7 @@ def study_opinion_submit(
         raise PermissionDenied("proposals.study_opinion")
     opinion = _clean_text(opinion, field="opinion", max_length=CONTENT_MAX)
     _required({"opinion": opinion})
-    proposal = _locked(study.proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(study.proposal, seen_version)
     study = StudyRequest.objects.select_for_update().get(pk=study.pk)
     if study.is_answered:
         raise ConflictError(
@@ -656,7 +606,7 @@ def proposal_adopt(
             fields={"planned_date": _("Cannot be in the past.")},
         )
     _check_development(development_mode, agreement_reference)
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     _ready_to_decide(proposal)
     now = timezone.now()
     proposal.decided_at, proposal.decided_by, proposal.decision_note = now, by, note
@@ -665,7 +615,7 @@ def proposal_adopt(
     proposal.improvement_measures = measures
     proposal.development_mode = development_mode
     proposal.agreement_reference = agreement_reference.strip()
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.ADOPTED,
         by=by,
@@ -703,11 +653,11 @@ def proposal_not_adopt(*, proposal: Proposal, by, note: str, seen_version: int |
     require(by, "proposals.decide_proposal")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
     _required({"note": note})
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     _ready_to_decide(proposal)
     now = timezone.now()
     proposal.decided_at, proposal.decided_by, proposal.decision_note = now, by, note
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.NOT_ADOPTED,
         by=by,
@@ -753,14 +703,14 @@ def proposal_reserve(
             % {"days": version.value("reserve_max_days"), "limit": limit.isoformat()},
             fields={"decide_by": _("At the latest %(limit)s.") % {"limit": limit.isoformat()}},
         )
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     _ready_to_decide(proposal)
     proposal.decided_at, proposal.decided_by, proposal.decision_note = timezone.now(), by, reason
     proposal.reserve_reason = reason
     proposal.reserved_on = today
     proposal.decide_by = decide_by
     proposal.reserve_policy = version
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.RESERVED,
         by=by,
@@ -774,7 +724,7 @@ def proposal_reserve(
             "decide_by",
             "reserve_policy",
         ),
-        decide_by=decide_by.isoformat(),
+        data={"decide_by": decide_by.isoformat()},
     )
     _decision_notice(
         "proposal_reserved", proposal, {"reason": reason, "decide_by": decide_by}, by=by
@@ -794,7 +744,7 @@ def proposal_reserve_extend(
         raise PermissionDenied("proposals.decide_proposal")
     reason = _clean_text(reason, field="reason", max_length=CONTENT_MAX)
     _required({"decide_by": decide_by, "reason": reason})
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     if proposal.status != Status.RESERVED:
         raise DomainError(
             "not_reserved", _("Only a reserved proposal has a decide-by date."), status=409
@@ -858,11 +808,11 @@ def proposal_implemented(
     if not can_record_implementation(by, proposal):
         raise PermissionDenied("proposals.record_implementation")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     proposal.implemented_at = timezone.now()
     proposal.implemented_by = by
     proposal.implementation_note = note
-    _transition(
+    PROPOSAL_FLOW.move(
         proposal,
         Status.IMPLEMENTED,
         by=by,
@@ -912,7 +862,7 @@ def proposal_set_development(
         agreement_reference, field="agreement_reference", max_length=100
     )
     _check_development(development_mode, agreement_reference)
-    proposal = _locked(proposal, seen_version)
+    proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
     if proposal.status not in ADOPTED_STATUSES:
         raise DomainError(
             "not_adopted",

@@ -549,7 +549,7 @@ def test_p5_accepting_with_a_stale_version_answers_409_and_changes_nothing(
     )
 
     assert response.status_code == 409
-    assert error_envelope(response)["code"] == "proposal_changed"
+    assert error_envelope(response)["code"] == "stale_version"
     assert snapshot(proposal) == before
 
 
@@ -765,7 +765,7 @@ def test_p5_an_opinion_written_on_a_stale_proposal_is_409(client_for, specialist
         {"seen_version": proposal.version - 1, "opinion": "可行"},
     )
 
-    assert (response.status_code, error_envelope(response)["code"]) == (409, "proposal_changed")
+    assert (response.status_code, error_envelope(response)["code"]) == (409, "stale_version")
     assert not StudyRequest.objects.get(pk=study.pk).is_answered
 
 
@@ -1267,7 +1267,7 @@ def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
     assert all(s["creativity"] is not None for s in seen_by_chair)
 
     stale = post_json(client_for(general_manager), f"{url}/approve", {"seen_version": 1})
-    assert (stale.status_code, error_envelope(stale)["code"]) == (409, "evaluation_changed")
+    assert (stale.status_code, error_envelope(stale)["code"]) == (409, "stale_version")
     by_cs_manager = post_json(
         client_for(cs_manager), f"{url}/approve", {"seen_version": graded["version"]}
     )

@@ -142,7 +142,7 @@ def test_a_write_with_a_stale_version_is_refused_and_nothing_written(
     with pytest.raises(ConflictError) as caught:
         write(seen)
 
-    assert caught.value.code == "proposal_changed"
+    assert caught.value.code == "stale_version"
     assert caught.value.status == 409
     assert proposal.reference in caught.value.message
     assert written(proposal) == before

@@ -264,7 +264,7 @@ def test_p11_no_scoring_after_grading(evaluation, committee, general_manager):
     rewards.evaluation_close_scoring(evaluation=evaluation, by=general_manager, note="时间到")
     with pytest.raises(DomainError) as exc:
         score(evaluation, committee[2], "5", "5", "5")
-    assert exc.value.code == "p11_wrong_step"
+    assert exc.value.code == "transition_forbidden"
 
 
 # --- closing early ---------------------------------------------------------------
@@ -346,7 +346,7 @@ def test_p11_approval_waits_for_the_grade(evaluation, general_manager):
         rewards.reward_approve(
             evaluation=evaluation, by=general_manager, seen_version=reload(evaluation).version
         )
-    assert exc.value.code == "p11_wrong_step"
+    assert exc.value.code == "transition_forbidden"
 
 
 def test_p11_payment_is_recorded_and_the_customer_told_grade_and_amount(
@@ -384,7 +384,7 @@ def test_p11_payment_needs_approval_a_reference_and_the_right_role(
         rewards.reward_pay(
             evaluation=graded, by=cs_manager, payment_reference="X1", seen_version=graded.version
         )
-    assert exc.value.code == "p11_wrong_step"
+    assert exc.value.code == "transition_forbidden"
     rewards.reward_approve(evaluation=graded, by=general_manager, seen_version=graded.version)
     approved = reload(graded)
     with pytest.raises(DomainError) as exc:
