@@ -28,3 +28,12 @@ def housekeeping():
 def worker_ping(token: str) -> str:
     """Answers with what it was given: proves a worker is consuming the queue."""
     return f"pong:{token}"
+
+
+@db_periodic_task(crontab(minute="7"))
+def workflow_deadlines():
+    """The one reminder-and-escalation job for every workflow (the engine's
+    per-state deadlines and the proposals' due dates, P5 / P7 / P9)."""
+    from aftersales.core.workflow import workflow_deadlines as run
+
+    return run()

@@ -96,9 +96,11 @@ class Workflow:
     denied: Callable | None = None  # new status -> the refusal's message, when ``may`` says no
     lock_related: tuple = ()  # relations loaded with the locked row
     describe: Callable = str  # how a refusal names the record, e.g. by its reference
+    register: bool = True  # served by workflow_deadlines; tests build unregistered ones
 
     def __post_init__(self):
-        _REGISTRY.append(self)
+        if self.register:
+            _REGISTRY.append(self)
 
     # --- reading -----------------------------------------------------------
 
@@ -466,7 +468,7 @@ def _claim(record, state: str, entered_at, kind: str, now) -> bool:
     return True
 
 
-def workflow_deadlines(*, now: datetime | None = None) -> dict[str, int]:
+def workflow_deadlines(*, now: datetime | None = None, flows=None) -> dict[str, int]:
     """The one reminder-and-escalation pass over every workflow: for each
     deadline, records past their time are escalated once, records within
     the lead time reminded once. Safe to run twice or in two workers."""
@@ -475,7 +477,7 @@ def workflow_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts: dict[str, int] = {}
     policy = policy_in_force(timezone.localdate(now))
-    for flow in workflows():
+    for flow in workflows() if flows is None else flows:
         for deadline in flow.deadlines:
             hours = timedelta(hours=float(policy.value(deadline.policy_key)))
             lead = (
@@ -495,7 +497,7 @@ def workflow_deadlines(*, now: datetime | None = None) -> dict[str, int]:
                     action(record)
                     key = f"{flow.model._meta.label_lower}:{deadline.state}:{kind}"
                     counts[key] = counts.get(key, 0) + 1
-    for source in _SOURCES:
+    for source in _SOURCES if flows is None else ():
         for key, n in (source(today=timezone.localdate(now)) or {}).items():
             counts[key] = counts.get(key, 0) + n
     return counts

@@ -218,13 +218,13 @@ def test_p7_an_implemented_proposal_is_not_reminded(specialist, cs_manager, rd):
 
 
 def test_p5_p7_p9_the_periodic_task_runs_the_same_job(specialist, rd, cs_manager):
-    from aftersales.proposals.tasks import proposals_remind_and_escalate
+    from aftersales.core.tasks import workflow_deadlines
 
     under_study(make_proposal(), by=specialist, departments=[rd]).study_requests.update(
         due_date=timezone.localdate()
     )
 
-    proposals_remind_and_escalate.call_local()
-    proposals_remind_and_escalate.call_local()
+    workflow_deadlines.call_local()
+    workflow_deadlines.call_local()
 
     assert sent("study_reminder") == ["rdmgr"]
