@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 FONT_SRC := node_modules/@fontsource/noto-sans-sc/files
 FONT_DST := aftersales/static/vendor/noto-sans-sc
+EMOJI_SRC := node_modules/@fontsource/noto-emoji/files
+EMOJI_DST := aftersales/static/vendor/noto-emoji
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test setup lint format bench sysdeps messages makemessages clean help
@@ -17,14 +19,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make run | make test | make lint | make format | make bench | make clean"
 
-run: setup
+run: setup sysdeps
 	$(BIN)/aftersales seed --demo --if-empty
 	$(BIN)/aftersales serve --mailsink
 
 test: setup sysdeps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: $(VENV)/.installed $(FONT_DST)/.installed messages
+setup: $(VENV)/.installed $(FONT_DST)/.installed $(EMOJI_DST)/.installed messages
 	$(BIN)/aftersales migrate --no-input -v 0
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -44,6 +46,14 @@ $(FONT_DST)/.installed: node_modules/.package-lock.json
 	@mkdir -p $(FONT_DST)
 	cp $(FONT_SRC)/noto-sans-sc-chinese-simplified-400-normal.woff* $(FONT_SRC)/noto-sans-sc-chinese-simplified-700-normal.woff* $(FONT_DST)/
 	cp node_modules/@fontsource/noto-sans-sc/LICENSE $(FONT_DST)/LICENSE 2>/dev/null || true
+	@touch $@
+
+# PDFs' fallback for emoji (monochrome outlines); CJK Extension B comes from
+# Debian's fonts-hanazono (scripts/sysdeps.sh): no npm package covers it.
+$(EMOJI_DST)/.installed: node_modules/.package-lock.json
+	@mkdir -p $(EMOJI_DST)
+	cp $(EMOJI_SRC)/noto-emoji-emoji-400-normal.woff $(EMOJI_DST)/
+	cp node_modules/@fontsource/noto-emoji/LICENSE $(EMOJI_DST)/LICENSE 2>/dev/null || true
 	@touch $@
 
 # Compiled on every set-up, so translations are never stale (pure Python:
@@ -72,4 +82,4 @@ bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules $(FONT_DST) var
+	rm -rf $(VENV) node_modules $(FONT_DST) $(EMOJI_DST) var

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages some tests need, only those missing, only as root on Debian.
+# Installs the Debian packages some tests (and PDFs' rare characters) need, only those missing, only as root on Debian.
 set -euo pipefail
 need=()
 # The browser tests launch exactly /usr/bin/chromium (Debian's), not any chromium on PATH.
@@ -8,6 +8,8 @@ need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# PDFs' fallback font for CJK Extension B and the rarer ideographs (no npm package has them).
+[ -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] || need+=(fonts-hanazono)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "sysdeps: installing ${need[*]}"

@@ -330,6 +330,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Labels shown in the UI for this installation.
 COMPANY_NAME = env_str("COMPANY_NAME", "")
+# Issue 7: every PDF renders in a process of its own, killed (SIGKILL) after
+# this many seconds; the request gets a clear "could not be rendered" answer.
+PDF_RENDER_TIMEOUT = env_int("PDF_RENDER_TIMEOUT", 30, minimum=1, maximum=600)
 CSRF_FAILURE_VIEW = "aftersales.core.views.csrf_failure"
 
 # --- Outbox (aftersales.notifications) ---------------------------------------

@@ -106,7 +106,7 @@ def _back(evaluation_or_proposal):
 @permission_required("proposals.view_proposal")
 def acceptance_pdf(request, pk: int):
     """P5: the printable acceptance record, in ``?lang=`` or the page's language."""
-    from aftersales.reports.pdf import acceptance_record_pdf
+    from aftersales.reports.pdf import acceptance_record_pdf, pdf_failed_response
 
     proposal = get_object_or_404(
         Proposal.objects.select_related("customer", "accepted_by__profile").prefetch_related(
@@ -117,7 +117,10 @@ def acceptance_pdf(request, pk: int):
     if proposal.accepted_at is None:
         raise Http404
     language = language_or_default(request.GET.get("lang") or get_language())
-    pdf = acceptance_record_pdf(proposal, language=language)
+    try:
+        pdf = acceptance_record_pdf(proposal, language=language)
+    except DomainError as exc:  # issue 7: not rendered in time, or not at all
+        return pdf_failed_response(request, exc)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{proposal.reference}-acceptance-record.pdf"'

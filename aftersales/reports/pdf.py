@@ -2,119 +2,100 @@
 
 No side effects (STYLE rule 11): the caller stores or sends the bytes.
 
-Chinese needs a CJK font the machine may not have (a fresh Debian has none:
-every ideograph would be an empty box while text extraction still looks
-right). The font is Noto Sans SC, installed by ``make setup`` from the npm
-package @fontsource/noto-sans-sc into static/vendor/noto-sans-sc/ (see the
-Makefile's FONT_DST), and declared here with our own @font-face rules:
-- the single-file ``.woff`` subsets, not ``.woff2`` (WeasyPrint decodes WOFF2
-  slowly: 9-17 s for a first render), and not fontsource's own CSS, whose
-  hundred ``unicode-range`` slices make WeasyPrint draw wrong characters;
-- one FontConfiguration and one parsed stylesheet for the process, so the
-  font files are read once, not per document.
+The template is rendered here, in the caller's process (it may read the
+database); the HTML is laid out by WeasyPrint in a render process of its own
+(pdf_process.py), killed after ``settings.PDF_RENDER_TIMEOUT`` seconds
+(issue 7: one hostile paragraph once held a worker for 22 minutes and
+ignored every signal but SIGKILL). Fonts, and what keeps layout time about
+linear in the text, are in pdf_engine.py.
 """
 
-import atexit
 import logging
-import threading
-from functools import cache
-from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
+from aftersales.reports import pdf_engine, pdf_process
+from aftersales.reports.pdf_engine import FONT_DIR, FONT_FAMILY, FONT_FILES  # noqa: F401
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "noto-sans-sc"
-FONT_FAMILY = "Noto Sans SC"
-FONT_FILES = {
-    400: "noto-sans-sc-chinese-simplified-400-normal.woff",
-    700: "noto-sans-sc-chinese-simplified-700-normal.woff",
-}
-
-# WeasyPrint's layout is not documented as thread-safe, and the shared font
-# configuration is mutable state: one document at a time per process.
-_lock = threading.Lock()
-
-# WeasyPrint logs every layout step at INFO; only its warnings are news.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logger = logging.getLogger(__name__)
 
 
-def font_paths() -> dict[int, Path]:
-    paths = {weight: FONT_DIR / name for weight, name in FONT_FILES.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
+def font_paths():
+    try:
+        return pdf_engine.font_paths()
+    except pdf_engine.FontMissing as exc:
         raise DomainError(
             "pdf_font_missing",
-            _("The PDF font is not installed (%(files)s); run `make setup`.")
-            % {"files": ", ".join(missing)},
+            _("The PDF font is not installed (%(files)s); run `make setup`.") % {"files": exc},
             status=500,
-        )
-    return paths
+        ) from None
 
 
 def fonts_only_fetcher():
-    """A URL fetcher that loads the bundled fonts and nothing else: no
-    network, no other local file, whatever ends up in a document's HTML."""
-    from weasyprint.urls import URLFetcher
-
-    allowed = {path.as_uri() for path in font_paths().values()}
-
-    class FontsOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url not in allowed:
-                raise ValueError(f"PDF documents load no outside resources: {url[:100]}")
-            return super().fetch(url, headers)
-
-    return FontsOnly(allowed_protocols=("file",))
+    font_paths()
+    return pdf_engine.fonts_only_fetcher()
 
 
-@cache
-def _fonts():
-    """(FontConfiguration, CSS, URL fetcher) built once: the @font-face rules
-    for Noto Sans SC."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+def html_to_pdf(html: str, *, timeout: float | None = None) -> bytes:
+    """PDF bytes for ``html``, rendered in a render process that is killed
+    after ``timeout`` seconds (default: ``settings.PDF_RENDER_TIMEOUT``)."""
+    from django.conf import settings
 
-    fetcher = fonts_only_fetcher()
-    font_config = FontConfiguration()
-    rules = "\n".join(
-        f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {weight}; "
-        f"font-style: normal; src: url('{path.as_uri()}') format('woff'); }}"
-        for weight, path in font_paths().items()
-    )
-    base = (
-        f"{rules}\n"
-        f"html {{ font-family: '{FONT_FAMILY}', sans-serif; }}\n"
-        "b, strong, th, h1, h2, h3 { font-weight: 700; }\n"
-    )
-    return font_config, CSS(string=base, font_config=font_config, url_fetcher=fetcher), fetcher
+    font_paths()
+    seconds = settings.PDF_RENDER_TIMEOUT if timeout is None else timeout
+    try:
+        return pdf_process.render(html, timeout=seconds)
+    except pdf_process.RenderTimeout:
+        raise DomainError(
+            "pdf_render_timeout",
+            _(
+                "The PDF could not be rendered in time; it was stopped after %(seconds)s "
+                "seconds. Try again later, and if it keeps happening, tell the administrator."
+            )
+            % {"seconds": f"{seconds:g}"},
+            status=503,
+        ) from None
+    except pdf_process.RenderFailed as exc:
+        logger.error("PDF render failed: %s", exc)
+        raise DomainError(
+            "pdf_render_failed",
+            _("The PDF could not be rendered. The error was recorded; tell the administrator."),
+            status=500,
+        ) from None
 
 
-# Let the font configuration go while the interpreter is still whole: its
-# finaliser needs modules that are gone at the very end.
-atexit.register(_fonts.cache_clear)
-
-
-def render_pdf(template: str, context: dict, *, language: str | None = None) -> bytes:
+def render_pdf(
+    template: str, context: dict, *, language: str | None = None, timeout: float | None = None
+) -> bytes:
     """Render ``template`` (HTML with print CSS) with ``context`` to PDF bytes,
     in ``language`` when given (labels, dates), with the CJK font embedded.
 
     The template is rendered with autoescape on, like any page: text a
-    customer wrote shows as text, never as markup.
+    customer wrote shows as text, never as markup. Raises DomainError when the
+    render fails or passes its time limit.
     """
-    from weasyprint import HTML
-
     if language:
         with translation.override(language):
             html = render_to_string(template, {**context, "language": language})
     else:
         html = render_to_string(template, context)
-    with _lock:
-        font_config, base_css, fetcher = _fonts()
-        document = HTML(string=html, base_url=str(FONT_DIR), url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[base_css], font_config=font_config)
+    return html_to_pdf(html, timeout=timeout)
+
+
+def pdf_failed_response(request, exc: DomainError):
+    """The page a person sees when their PDF could not be made."""
+    from django.shortcuts import render
+
+    response = render(
+        request, "reports/pdf_failed.html", {"message": exc.message}, status=exc.status
+    )
+    response["Cache-Control"] = "private, no-store"
+    if exc.status == 503:
+        response["Retry-After"] = "60"
+    return response
 
 
 def acceptance_record_pdf(proposal, *, language: str, printed_at=None) -> bytes:
