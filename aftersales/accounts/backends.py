@@ -2,7 +2,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import F, Q
-from django.utils import timezone
 
 
 class RoleBackend(ModelBackend):
@@ -32,15 +31,15 @@ class RoleBackend(ModelBackend):
 
             # One query: the permissions of the user's own roles and of the
             # roles delegated to them today by someone who holds them.
-            today = timezone.localdate()
-            delegated = Delegation.objects.filter(
-                delegate=user_obj,
-                revoked_at__isnull=True,
-                starts_on__lte=today,
-                ends_on__gte=today,
-                delegator__groups__name=F("role"),
-                delegator__is_active=True,
-            ).values("role")
+            delegated = (
+                Delegation.objects.active()
+                .filter(
+                    delegate=user_obj,
+                    delegator__groups__name=F("role"),
+                    delegator__is_active=True,
+                )
+                .values("role")
+            )
             rows = (
                 Permission.objects.filter(Q(group__user=user_obj) | Q(group__name__in=delegated))
                 .values_list("content_type__app_label", "codename")

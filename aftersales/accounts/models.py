@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
-from aftersales.core.models import AppendOnlyModel, BaseModel
+from aftersales.core.models import AppendOnlyModel, BaseModel, KeptQuerySet
 from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 
@@ -124,6 +125,13 @@ class RoleChange(AppendOnlyModel):
         return f"{self.user} · {self.role} · {self.action}"
 
 
+class DelegationQuerySet(KeptQuerySet):
+    def active(self, on: date | None = None):
+        """Delegations in force on ``on`` (today): started, not ended, not revoked."""
+        on = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, starts_on__lte=on, ends_on__gte=on)
+
+
 class Delegation(BaseModel):
     """A manager names a delegate who holds one of their roles for a period."""
 
@@ -156,6 +164,7 @@ class Delegation(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = DelegationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -49,3 +49,20 @@ def staff_detail(user_id: int):
 
 def role_changes_for(user, limit: int = 50):
     return user.role_changes.select_related("by")[:limit]
+
+
+def users_with_role(role: str):
+    """Active holders of a role, by group or by an active delegation."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from aftersales.accounts.models import Delegation
+
+    delegated = Delegation.objects.active().filter(role=role).values("delegate_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=role) | Q(pk__in=delegated))
+        .distinct()
+        .order_by("pk")
+    )

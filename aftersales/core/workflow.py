@@ -381,12 +381,9 @@ def acting_for(user) -> set[int]:
     delegated a role to them (accounts.Delegation)."""
     from aftersales.accounts.models import Delegation
 
-    today = timezone.localdate()
     people = {user.pk}
     people.update(
-        Delegation.objects.filter(
-            delegate=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
-        ).values_list("delegator_id", flat=True)
+        Delegation.objects.active().filter(delegate=user).values_list("delegator_id", flat=True)
     )
     return people
 

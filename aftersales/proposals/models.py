@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import AppendOnlyModel, BaseModel, WorkflowModel
+from aftersales.core.roles import Role
 from aftersales.core.workflow import Workflow
 
 
@@ -330,6 +331,19 @@ class Attachment(BaseModel):
 
     def __str__(self):
         return self.original_name
+
+
+# P5: a study opinion is written by the department's manager, or by whoever
+# that manager delegated a managing role to. The page, the API, My work and
+# the service all ask this one function.
+OPINION_DELEGABLE_ROLES = (Role.DEPARTMENT_MANAGER, Role.AFTERSALES_MANAGER, Role.CS_MANAGER)
+
+
+def opinion_delegators(user, on=None):
+    """The active delegations through which ``user`` writes for a manager."""
+    from aftersales.accounts.models import Delegation
+
+    return Delegation.objects.active(on).filter(delegate=user, role__in=OPINION_DELEGABLE_ROLES)
 
 
 class StudyRequest(BaseModel):

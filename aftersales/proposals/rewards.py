@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.selectors import users_with_role
 from aftersales.core.errors import DomainError
 from aftersales.core.permissions import require
 from aftersales.core.roles import Role
@@ -34,7 +35,6 @@ from aftersales.proposals.services import (
     _event,
     _notice,
     _staff_notice,
-    users_with_role,
 )
 
 CRITERIA = ("creativity", "feasibility", "benefit")

@@ -24,6 +24,7 @@ from aftersales.proposals.models import (
     Status,
     StudyRequest,
     Tally,
+    opinion_delegators,
 )
 
 SORTS = ("newest", "oldest", "decide_by")
@@ -413,10 +414,6 @@ def studies_answerable_by(user, studies) -> set[int]:
     department's manager, or whom that manager delegated a managing role to.
     The same rule as services.can_write_opinion, asked once for all the
     studies of a page instead of once per study (P5)."""
-    from django.utils import timezone
-
-    from aftersales.accounts.models import Delegation
-    from aftersales.core.roles import Role
 
     if not (user and user.is_authenticated and user.is_active):
         return set()
@@ -426,16 +423,10 @@ def studies_answerable_by(user, studies) -> set[int]:
     delegators = {user.pk}
     others = {s.department.manager_id for s in studies} - delegators
     if others:
-        today = timezone.localdate()
         delegators |= set(
-            Delegation.objects.filter(
-                delegator_id__in=others,
-                delegate=user,
-                role__in=[Role.DEPARTMENT_MANAGER, Role.AFTERSALES_MANAGER, Role.CS_MANAGER],
-                revoked_at__isnull=True,
-                starts_on__lte=today,
-                ends_on__gte=today,
-            ).values_list("delegator_id", flat=True)
+            opinion_delegators(user)
+            .filter(delegator_id__in=others)
+            .values_list("delegator_id", flat=True)
         )
     return {s.pk for s in studies if s.department.manager_id in delegators}
 

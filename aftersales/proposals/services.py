@@ -10,14 +10,13 @@ ConflictError and nothing is written.
 
 from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.selectors import users_with_role
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.permissions import can, require
 from aftersales.core.roles import Role
@@ -39,6 +38,7 @@ from aftersales.proposals.models import (
     ReserveExtension,
     Status,
     StudyRequest,
+    opinion_delegators,
 )
 from aftersales.proposals.uploads import CheckedFile
 
@@ -161,23 +161,6 @@ def _staff_notice(template: str, proposal: Proposal, users, context: dict | None
             user=user,
             related=proposal,
         )
-
-
-def users_with_role(role: str):
-    """Active holders of a role, by group or by an active delegation."""
-    from aftersales.accounts.models import Delegation
-
-    today = local_today()
-    delegated = Delegation.objects.filter(
-        role=role, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
-    ).values("delegate_id")
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name=role) | Q(pk__in=delegated))
-        .distinct()
-        .order_by("pk")
-    )
 
 
 # --- P4: receiving ---------------------------------------------------------
@@ -499,7 +482,6 @@ def proposal_route(
 
 def can_write_opinion(user, study: StudyRequest) -> bool:
     """The department's manager, or whom that manager delegated a managing role to."""
-    from aftersales.accounts.models import Delegation
 
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -508,15 +490,7 @@ def can_write_opinion(user, study: StudyRequest) -> bool:
         return False
     if user.pk == manager_id:
         return True
-    today = local_today()
-    return Delegation.objects.filter(
-        delegator_id=manager_id,
-        delegate=user,
-        role__in=[Role.DEPARTMENT_MANAGER, Role.AFTERSALES_MANAGER, Role.CS_MANAGER],
-        revoked_at__isnull=True,
-        starts_on__lte=today,
-        ends_on__gte=today,
-    ).exists()
+    return opinion_delegators(user).filter(delegator_id=manager_id).exists()
 
 
 @transaction.atomic

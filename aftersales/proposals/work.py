@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.permissions import can
-from aftersales.core.roles import Role
 from aftersales.proposals.models import (
     ADOPTED_STATUSES,
     Evaluation,
@@ -21,13 +20,13 @@ from aftersales.proposals.models import (
     Score,
     Status,
     StudyRequest,
+    opinion_delegators,
 )
 
 LIMIT = 10
 
 # P5: the roles whose delegate writes a department's study opinion; the same
 # list as services.can_write_opinion, so nobody is shown a study they cannot answer.
-OPINION_DELEGABLE_ROLES = (Role.DEPARTMENT_MANAGER, Role.AFTERSALES_MANAGER, Role.CS_MANAGER)
 
 
 def _item(proposal, note):
@@ -39,17 +38,10 @@ def _item(proposal, note):
 
 
 def _studies(user, today):
-    from aftersales.accounts.models import Delegation
 
     # P5: study opinions this person writes: as the department's manager, or
     # as the delegate of that manager in a managing role.
-    delegators = Delegation.objects.filter(
-        delegate=user,
-        role__in=OPINION_DELEGABLE_ROLES,
-        revoked_at__isnull=True,
-        starts_on__lte=today,
-        ends_on__gte=today,
-    ).values("delegator_id")
+    delegators = opinion_delegators(user, on=today).values("delegator_id")
     for study in (
         StudyRequest.objects.filter(
             Q(department__manager=user) | Q(department__manager__in=delegators),

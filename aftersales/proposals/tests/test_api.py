@@ -369,7 +369,8 @@ def test_p4_an_attachment_downloads_for_staff_only_and_never_inline(
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == body
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "%E6%9D%A5%E4%BF%A1.pdf" in response["Content-Disposition"]  # 来信.pdf
+    # 来信.pdf, the typed stem isolated (U+2068 ... U+2069), the extension outside it.
+    assert "%E2%81%A8%E6%9D%A5%E4%BF%A1%E2%81%A9.pdf" in response["Content-Disposition"]
     assert (refused.status_code, error_envelope(refused)["code"]) == (403, "forbidden")
     assert (missing.status_code, error_envelope(missing)["code"]) == (404, "not_found")
 
