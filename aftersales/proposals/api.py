@@ -34,7 +34,7 @@ from aftersales.customers.models import Customer
 from aftersales.customers.services import customer_find_or_create
 from aftersales.notifications.rendering import language_or_default
 from aftersales.policy.services import policy_value
-from aftersales.proposals import certificates, rewards, selectors, services
+from aftersales.proposals import certificates, selectors, services
 from aftersales.proposals.exports import XLSX, export_response
 from aftersales.proposals.filters import ProposalFilterForm
 from aftersales.proposals.mail import selectors as mail_selectors
@@ -79,6 +79,7 @@ from aftersales.proposals.schemas import (
     WorkItemOut,
     user_brief,
 )
+from aftersales.proposals.services import rewards
 from aftersales.proposals.uploads import check_upload
 from aftersales.proposals.work import proposals_work
 

@@ -18,8 +18,9 @@ from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.notifications.rendering import language_or_default
-from aftersales.proposals import certificates, rewards
+from aftersales.proposals import certificates
 from aftersales.proposals.models import Certificate, Evaluation, Proposal
+from aftersales.proposals.services import rewards
 
 
 class ScoreForm(forms.Form):

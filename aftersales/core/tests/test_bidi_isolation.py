@@ -187,9 +187,10 @@ def world(settings, tmp_path, huey_immediate, make_staff):
     from aftersales.customers.models import Customer
     from aftersales.notifications.models import Message
     from aftersales.policy import services as policy
-    from aftersales.proposals import rewards, services
+    from aftersales.proposals import services
     from aftersales.proposals.mail.intake import mail_intake
     from aftersales.proposals.models import Certificate, Proposal, Status
+    from aftersales.proposals.services import rewards
 
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -642,7 +642,7 @@ def test_p7_p9_no_decision_notice_without_the_content_its_article_requires(templ
     before = Message.objects.count()
 
     with pytest.raises(DomainError) as caught:
-        services._notice(template, proposal, FULL_CONTEXT | {key: empty})
+        services.common._notice(template, proposal, FULL_CONTEXT | {key: empty})
 
     assert caught.value.code == "notice_incomplete"
     assert key in caught.value.message
@@ -660,7 +660,7 @@ def test_p7_the_requirements_name_each_decision_notice():
 def test_p7_p9_a_complete_notice_is_written(template):
     proposal = make_proposal()
 
-    message = services._notice(template, proposal, FULL_CONTEXT)
+    message = services.common._notice(template, proposal, FULL_CONTEXT)
 
     assert message.template == template
     assert proposal.reference in message.body

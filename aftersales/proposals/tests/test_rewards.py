@@ -12,8 +12,8 @@ from aftersales.core.roles import Role
 from aftersales.notifications.models import Message
 from aftersales.policy.services import policy_in_force
 from aftersales.policy.tests.factories import approved_version, policy_values
-from aftersales.proposals import rewards
 from aftersales.proposals.models import Evaluation, ProposalEvent, Score
+from aftersales.proposals.services import rewards
 from aftersales.proposals.tests.factories import adopted, fresh, make_department, make_proposal
 
 pytestmark = pytest.mark.django_db

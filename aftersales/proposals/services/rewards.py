@@ -30,7 +30,7 @@ from aftersales.proposals.models import (
     ProposalEvent,
     Score,
 )
-from aftersales.proposals.services import (
+from aftersales.proposals.services.common import (
     _clean_text,
     _event,
     _notice,
