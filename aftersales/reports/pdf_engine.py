@@ -36,6 +36,7 @@ text run in two places, measured on 20,000 characters:
 
 import atexit
 import logging
+import re
 import time
 from functools import cache
 from pathlib import Path
@@ -67,6 +68,10 @@ FALLBACK_FONTS = (
 UNBROKEN_MAX = 30
 BREAK_EVERY = 6
 ZWSP = "\u200b"
+# Long text goes to WeasyPrint in pieces of about this many characters (see pieces()).
+PIECE_LENGTH = 1000
+MAX_BLANK_LINES = 2
+_BLANK_LINES = re.compile(rf"\n(?:[ \t\r\f\v]*\n){{{MAX_BLANK_LINES + 1},}}")
 NOT_TEXT = {"head", "style", "script", "title", "template"}
 
 logger = logging.getLogger(__name__)
@@ -125,7 +130,10 @@ def base_stylesheet_text() -> str:
         rules.append(_font_face(family, path, ranges=ranges))
         families.append(f"'{family}'")
     return (
-        "\n".join(rules) + f"\nhtml {{ font-family: {', '.join(families)}, sans-serif; }}\n"
+        "\n".join(rules) + f"\nhtml {{ font-family: {', '.join(families)}, sans-serif; "
+        # No ligatures: one would join letters across an inserted zero-width
+        # space ("f\u200bfl" as one glyph), and that glyph extracts wrongly.
+        "font-variant-ligatures: none; }\n"
         "b, strong, th, h1, h2, h3 { font-weight: 700; }\n"
         # Auto table layout measures every cell's min-content width, which is
         # quadratic in a long paragraph (see the module docstring).
@@ -175,15 +183,70 @@ def add_break_opportunities(text: str) -> str:
     return ZWSP.join(pieces)
 
 
+def cap_blank_lines(text: str) -> str:
+    """Runs of more than MAX_BLANK_LINES blank lines cut to that many: where
+    line breaks are kept (``white-space: pre-line``), twenty thousand of them
+    are four hundred empty pages, and no text."""
+    return _BLANK_LINES.sub("\n" * (MAX_BLANK_LINES + 1), text)
+
+
+def pieces(text: str) -> list[str]:
+    """``text`` cut at line-break opportunities into pieces of about
+    PIECE_LENGTH characters. WeasyPrint lays out a whole text box again for
+    each line when the start of it fits on one line (narrow characters:
+    spaces, "i", dots, combining marks): pieces of bounded length keep that
+    bounded. Cut only where a line may break anyway, so the pieces lay out
+    as the whole text would."""
+    if len(text) <= PIECE_LENGTH:
+        return [text]
+    from weasyprint.text.line_break import get_log_attrs
+
+    attrs = get_log_attrs(text, None)
+    out, last, i = [], 0, PIECE_LENGTH
+    while i < len(text):
+        while i < len(text) and not attrs[i].is_line_break:
+            i += 1
+        if i >= len(text):
+            break
+        out.append(text[last:i])
+        last, i = i, i + PIECE_LENGTH
+    out.append(text[last:])
+    return out
+
+
+def _prepared(text: str) -> list[str]:
+    return pieces(add_break_opportunities(cap_blank_lines(text)))
+
+
 def prepare_tree(root) -> None:
-    """Give every long unbreakable run of text in the document break
-    opportunities (see add_break_opportunities), in place."""
-    for element in root.iter():
+    """Make the document's text quick to lay out, in place, without changing
+    a character of it: break opportunities in long unbreakable runs, runs
+    of blank lines capped, long text split into pieces (``<span>``s)."""
+    from xml.etree.ElementTree import Element
+
+    def spans(texts):
+        for text in texts:
+            span = Element("span")
+            span.text = text
+            yield span
+
+    for element in list(root.iter()):
         tag = element.tag if isinstance(element.tag, str) else ""
-        if element.text and tag not in NOT_TEXT:
-            element.text = add_break_opportunities(element.text)
-        if element.tail and tag != "head":
-            element.tail = add_break_opportunities(element.tail)
+        if tag in NOT_TEXT:
+            continue
+        if element.text:
+            first, *rest = _prepared(element.text)
+            element.text = first
+            for index, span in enumerate(spans(rest)):
+                element.insert(index, span)
+        # Tails: the text after each child, up to the next one.
+        for index in range(len(element) - 1, -1, -1):
+            child = element[index]
+            if child.tail:
+                first, *rest = _prepared(child.tail)
+                child.tail = first
+                for offset, span in enumerate(spans(rest), start=1):
+                    element.insert(index + offset, span)
 
 
 def html_to_pdf(html: str) -> bytes:

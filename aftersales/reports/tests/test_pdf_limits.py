@@ -37,6 +37,12 @@ def hostile_text(shape: str, length: int = CONTENT_MAX) -> str:
     rng = random.Random(shape)
     if shape == "zh":  # one paragraph, no space, no punctuation
         return "".join(rng.choice(HAN) for _ in range(length))
+    if shape == "narrow":  # starts of lines fit on one line: WeasyPrint's worst case
+        return "".join(rng.choice("il.,;:!|") for _ in range(length))
+    if shape == "spaces":
+        return "a" + " " * (length - 2) + "b"
+    if shape == "ligatures":  # letters a font joins into one glyph (ff, fi, ffl)
+        return "".join(rng.choice(["ff", "fi", "ffl", "fl", "o"]) for _ in range(length))[:length]
     if shape == "nospace":  # no break opportunity anywhere
         return "".join(
             rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -115,7 +121,7 @@ def test_issue7_item1_a_20k_unbroken_chinese_acceptance_record_renders_whole(
     assert len(PdfReader(io.BytesIO(response.content)).pages) > 5
 
 
-@pytest.mark.parametrize("shape", ["en", "nospace", "mixed"])
+@pytest.mark.parametrize("shape", ["en", "nospace", "mixed", "narrow", "spaces", "ligatures"])
 def test_issue7_item1_20k_of_every_shape_renders_and_extracts_whole(shape, proposal_with, tmp_path):
     content = hostile_text(shape)
     data = pdf.acceptance_record_pdf(loaded(proposal_with(content)), language="zh-hans")
@@ -136,6 +142,13 @@ def test_issue7_item1_break_opportunities_added_to_a_run_do_not_reach_the_text(t
     assert squeezed(extracted) == letters
     pypdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert squeezed(pypdf_text) == letters
+
+
+def test_issue7_item1_thousands_of_blank_lines_print_as_two(proposal_with, tmp_path):
+    content = "开头" + "\n" * (CONTENT_MAX - 4) + "结尾"
+    data = pdf.acceptance_record_pdf(loaded(proposal_with(content)), language="zh-hans")
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    assert "开头\n结尾" in pdftotext(data, tmp_path)  # -raw prints no empty lines
 
 
 def test_issue7_item1_words_chinese_and_combined_characters_are_left_alone():
@@ -185,7 +198,8 @@ def test_issue7_item1_a_render_past_its_limit_is_killed_and_the_page_says_so(
     assert time.monotonic() - started < 10
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
-    assert "The PDF could not be rendered in time" in response.content.decode()
+    # In the staff member's language (Chinese by default), not the PDF's.
+    assert "PDF 未能及时生成" in response.content.decode()
     assert_gone(killed_pid(caplog))
 
 
