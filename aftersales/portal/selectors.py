@@ -219,6 +219,6 @@ def acknowledged_by_email(proposal: Proposal) -> bool:
         customer_id=proposal.customer_id,
         related_type=ContentType.objects.get_for_model(Proposal),
         related_id=proposal.pk,
-        template="proposal_ack",
+        template="proposals/proposal_ack",
         channel=MessageChannel.EMAIL,
     ).exists()

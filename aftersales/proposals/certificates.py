@@ -156,7 +156,7 @@ def _issue_locked(qualifier: Qualifier, *, year: int, by) -> Certificate | None:
     certificate.file.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
     certificate.save()
     notify(
-        template="certificate_issued",
+        template="proposals/certificate_issued",
         context={
             "year": year,
             "number": certificate.number,

@@ -260,7 +260,7 @@ class _Plan:
             (pk, "received", "", _S.RECEIVED, recorder, self.ts(received), "",
              f'{{"channel": "{channel}"}}')
         )  # fmt: skip
-        self._notice(rows, "proposal_ack", pk, reference, title, customer, received + 90)
+        self._notice(rows, "proposals/proposal_ack", pk, reference, title, customer, received + 90)
         row = dict.fromkeys(PROPOSAL_COLUMNS, None)
         row.update(
             id=pk,
@@ -396,7 +396,7 @@ class _Plan:
                 reserve_policy_id=self.policy_id,
             )
             move(_S.RESERVED, decided, decider, reason, f'{{"decide_by": "{decide_by}"}}')
-            self._notice(rows, "proposal_reserved", pk, reference, title, customer, decided + 60,
+            self._notice(rows, "proposals/proposal_reserved", pk, reference, title, customer, decided + 60,
                          reason=reason, decide_by=decide_by)  # fmt: skip
             # Some are decided after their decide-by date: the reminders and
             # escalation of P9 exist for them.
@@ -414,7 +414,7 @@ class _Plan:
             note = seed_text.pick(rng, lang, seed_text.DECLINE_ZH, seed_text.DECLINE_EN)
             row.update(decision_note=note)
             move(_S.NOT_ADOPTED, decided, decider, note)
-            self._notice(rows, "proposal_not_adopted", pk, reference, title, customer,
+            self._notice(rows, "proposals/proposal_not_adopted", pk, reference, title, customer,
                          decided + 60, note=note)  # fmt: skip
             return
         # P7: adopted, with the department, planned date and measures.
@@ -432,7 +432,7 @@ class _Plan:
             agreement_reference=f"JD-{planned.year}-{pk % 10000:04d}" if mode == _DM.JOINT else "",
         )
         move(_S.ADOPTED, decided, decider)
-        self._notice(rows, "proposal_adopted", pk, reference, title, customer, decided + 60,
+        self._notice(rows, "proposals/proposal_adopted", pk, reference, title, customer, decided + 60,
                      department=dept_name, planned_date=planned, measures=measures)  # fmt: skip
         if mode:
             state["saves"] += 1
@@ -444,7 +444,7 @@ class _Plan:
             return
         row.update(implemented_at=self.ts(implemented), implemented_by_id=manager_id)
         move(_S.IMPLEMENTED, implemented, manager_id)
-        self._notice(rows, "proposal_implemented", pk, reference, title, customer,
+        self._notice(rows, "proposals/proposal_implemented", pk, reference, title, customer,
                      implemented + 60, measures=measures)  # fmt: skip
 
     def _customer_for(self, i: int):
@@ -534,11 +534,11 @@ _NOTICE_STATUS = {"email": "sent", "letter": "printed", "call": "called", None: 
 _NO_ADDRESS = "No email, postal address or phone number is known for the recipient."
 # Template -> the context it needs beyond recipient, title, reference, link.
 _NOTICE_TEMPLATES = {
-    "proposal_ack": (),
-    "proposal_reserved": ("reason", "decide_by"),
-    "proposal_not_adopted": ("note",),
-    "proposal_adopted": ("department", "planned_date", "measures"),
-    "proposal_implemented": ("measures",),
+    "proposals/proposal_ack": (),
+    "proposals/proposal_reserved": ("reason", "decide_by"),
+    "proposals/proposal_not_adopted": ("note",),
+    "proposals/proposal_adopted": ("department", "planned_date", "measures"),
+    "proposals/proposal_implemented": ("measures",),
 }
 _SENTINEL_DAY = date(1900, 12, 31)
 

@@ -444,13 +444,13 @@ SYSTEM_KEYS = {
 
 def test_every_notice_isolates_typed_text_in_its_subject_and_body():
     """Plain text has no <bdi>: FSI … PDI around each typed value."""
-    from aftersales.notifications.rendering import MESSAGES_DIR, render_message, template_files
+    from aftersales.notifications.rendering import render_message, template_files, template_path
 
     for key, variants in template_files().items():
         for language in {lang for lang, _part in variants}:
             names = set()
             for part in ("subject", "body"):
-                source = (MESSAGES_DIR / f"{key}.{language}.{part}.txt").read_text()
+                source = template_path(key, language, part).read_text()
                 names |= set(re.findall(r"{{\s*(\w+)", source))
                 names |= set(re.findall(r"{%\s*if\s+(\w+)", source))
             context = {n: SYSTEM_KEYS.get(n) for n in names}
@@ -470,7 +470,7 @@ def test_a_notice_subject_with_a_department_name_keeps_its_reference_in_order():
 
     name = payload()
     subject, _body = render_message(
-        "study_requested",
+        "proposals/study_requested",
         "en",
         {"reference": "P-1", "title": "t", "department": name, "due_date": date(2026, 1, 2)},
     )

@@ -21,12 +21,12 @@ CONTENT_MAX = 20000
 # What each decision notice must say (P7, P8, P9). A notice missing any of it
 # is refused, never sent half-empty.
 REQUIRED_NOTICE_CONTENT = {
-    "proposal_adopted": ("planned_date", "measures", "department"),
-    "proposal_not_adopted": ("note",),
-    "proposal_reserved": ("reason", "decide_by"),
-    "proposal_reserve_extended": ("reason", "decide_by"),
-    "proposal_implemented": ("measures", "done_date"),
-    "proposal_duplicate": ("original_reference",),
+    "proposals/proposal_adopted": ("planned_date", "measures", "department"),
+    "proposals/proposal_not_adopted": ("note",),
+    "proposals/proposal_reserved": ("reason", "decide_by"),
+    "proposals/proposal_reserve_extended": ("reason", "decide_by"),
+    "proposals/proposal_implemented": ("measures", "done_date"),
+    "proposals/proposal_duplicate": ("original_reference",),
 }
 
 

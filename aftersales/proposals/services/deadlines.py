@@ -61,7 +61,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if _claim_once(StudyRequest, study.pk, "reminded_at"):
                 _staff_notice(
-                    "study_reminder",
+                    "proposals/study_reminder",
                     study.proposal,
                     [study.department.manager],
                     {"department": str(study.department), "due_date": study.due_date},
@@ -79,7 +79,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if _claim_once(StudyRequest, study.pk, "escalated_at"):
                 _staff_notice(
-                    "study_escalated",
+                    "proposals/study_escalated",
                     study.proposal,
                     _cs_managers(),
                     {"department": str(study.department), "due_date": study.due_date},
@@ -100,7 +100,10 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if _claim_once(Proposal, proposal.pk, "reserve_reminded_at"):
                 _staff_notice(
-                    "reserve_reminder", proposal, _cs_managers(), {"decide_by": proposal.decide_by}
+                    "proposals/reserve_reminder",
+                    proposal,
+                    _cs_managers(),
+                    {"decide_by": proposal.decide_by},
                 )
                 _event(proposal, ProposalEvent.Kind.REMINDER, note=_("Reserve decide-by date"))
                 done["reserve_reminders"] += 1
@@ -111,7 +114,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if _claim_once(Proposal, proposal.pk, "reserve_escalated_at"):
                 _staff_notice(
-                    "reserve_escalated",
+                    "proposals/reserve_escalated",
                     proposal,
                     _aftersales_managers() + _cs_managers(),
                     {"decide_by": proposal.decide_by},
@@ -127,7 +130,7 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if _claim_once(Proposal, proposal.pk, "implementation_reminded_at"):
                 _staff_notice(
-                    "implementation_reminder",
+                    "proposals/implementation_reminder",
                     proposal,
                     [proposal.implementing_department.manager],
                     {"planned_date": proposal.planned_implementation_date},
@@ -140,11 +143,11 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
 
 # The notices that tell a customer a decision (P7, P8, P9).
 DECISION_TEMPLATES = (
-    "proposal_adopted",
-    "proposal_not_adopted",
-    "proposal_reserved",
-    "proposal_reserve_extended",
-    "proposal_implemented",
+    "proposals/proposal_adopted",
+    "proposals/proposal_not_adopted",
+    "proposals/proposal_reserved",
+    "proposals/proposal_reserve_extended",
+    "proposals/proposal_implemented",
 )
 
 
@@ -179,7 +182,7 @@ def _escalate_late_notices(due, *, batch: int = 500) -> int:
             ).exists():
                 continue
             _staff_notice(
-                "notice_late",
+                "proposals/notice_late",
                 proposal,
                 _cs_managers(),
                 {"subject": message.subject, "status": message.get_status_display()},

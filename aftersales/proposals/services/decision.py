@@ -107,7 +107,7 @@ def proposal_adopt(
     )
     _count_final_decision(proposal, now)
     _decision_notice(
-        "proposal_adopted",
+        "proposals/proposal_adopted",
         proposal,
         {
             "department": str(implementing_department),
@@ -139,7 +139,7 @@ def proposal_not_adopt(*, proposal: Proposal, by, note: str, seen_version: int |
         fields=("decided_at", "decided_by", "decision_note"),
     )
     _count_final_decision(proposal, now)
-    _decision_notice("proposal_not_adopted", proposal, {"note": note}, by=by)
+    _decision_notice("proposals/proposal_not_adopted", proposal, {"note": note}, by=by)
     return proposal
 
 
@@ -201,7 +201,7 @@ def proposal_reserve(
         data={"decide_by": decide_by.isoformat()},
     )
     _decision_notice(
-        "proposal_reserved", proposal, {"reason": reason, "decide_by": decide_by}, by=by
+        "proposals/proposal_reserved", proposal, {"reason": reason, "decide_by": decide_by}, by=by
     )
     return proposal
 
@@ -257,6 +257,9 @@ def proposal_reserve_extend(
         past_limit=decide_by > limit,
     )
     _decision_notice(
-        "proposal_reserve_extended", proposal, {"reason": reason, "decide_by": decide_by}, by=by
+        "proposals/proposal_reserve_extended",
+        proposal,
+        {"reason": reason, "decide_by": decide_by},
+        by=by,
     )
     return extension

@@ -56,7 +56,7 @@ def proposal_implemented(
         fields=("implemented_at", "implemented_by", "implementation_note"),
     )
     _decision_notice(
-        "proposal_implemented",
+        "proposals/proposal_implemented",
         proposal,
         {
             "measures": proposal.improvement_measures,

@@ -106,7 +106,7 @@ def _acknowledge(proposal: Proposal, *, in_reply_to: str = "") -> None:
 
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = Message.objects.filter(
-        customer=proposal.customer, template="proposal_ack", created_at__gte=since
+        customer=proposal.customer, template="proposals/proposal_ack", created_at__gte=since
     ).count()
     if sent_today >= int(policy_value("ack_max_per_address_per_day")):
         _event(
@@ -115,7 +115,7 @@ def _acknowledge(proposal: Proposal, *, in_reply_to: str = "") -> None:
             note=_("No acknowledgement sent: the daily limit for this customer was reached."),
         )
         return
-    _notice("proposal_ack", proposal, {}, in_reply_to=in_reply_to)
+    _notice("proposals/proposal_ack", proposal, {}, in_reply_to=in_reply_to)
 
 
 def attachment_add(
@@ -258,7 +258,7 @@ def proposal_close(
     )
     if duplicate_of is not None:
         _notice(
-            "proposal_duplicate",
+            "proposals/proposal_duplicate",
             proposal,
             {"original_reference": duplicate_of.reference, "original_title": duplicate_of.title},
             by=by,

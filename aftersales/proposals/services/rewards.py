@@ -125,7 +125,7 @@ def evaluation_open(*, proposal: Proposal, by, seen_version: int | None) -> Eval
         policy=evaluation.policy.number,
     )
     _staff_notice(
-        "score_requested",
+        "proposals/score_requested",
         proposal,
         members,
         {"score_max": evaluation.policy.value("reward_score_max")},
@@ -352,7 +352,7 @@ def reward_pay(
         data={"amount": str(evaluation.amount), "payment_reference": payment_reference},
     )
     _notice(
-        "reward_granted",
+        "proposals/reward_granted",
         evaluation.proposal,
         {"grade": evaluation.grade, "amount": evaluation.amount},
         by=by,

@@ -107,7 +107,7 @@ def proposal_route(
         proposal.save(update_fields=())
     for request in requests:
         _staff_notice(
-            "study_requested",
+            "proposals/study_requested",
             proposal,
             [request.department.manager],
             {"department": str(request.department), "due_date": due_date},

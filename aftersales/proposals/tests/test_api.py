@@ -95,7 +95,7 @@ def test_p4_a_letter_is_recorded_for_a_customer_found_or_created_by_email(client
     assert [e["kind"] for e in data["events"]] == ["received"]
     # P4: the customer's acknowledgement carries the reference, and shows in the timeline.
     assert [(n["audience"], n["template"]) for n in data["notices"]] == [
-        ("customer", "proposal_ack")
+        ("customer", "proposals/proposal_ack")
     ]
     assert again.status_code == 201
     assert again.json()["customer"]["id"] == data["customer"]["id"]
@@ -239,8 +239,12 @@ def test_the_detail_shows_every_record_of_an_implemented_proposal(
     assert kinds[0] == "received" and kinds[-1] == "development"
     assert {"study_requested", "opinion", "status"} <= set(kinds)
     customer_notices = [n["template"] for n in data["notices"] if n["audience"] == "customer"]
-    assert customer_notices == ["proposal_ack", "proposal_adopted", "proposal_implemented"]
-    assert "study_requested" in [n["template"] for n in data["notices"]]
+    assert customer_notices == [
+        "proposals/proposal_ack",
+        "proposals/proposal_adopted",
+        "proposals/proposal_implemented",
+    ]
+    assert "proposals/study_requested" in [n["template"] for n in data["notices"]]
 
 
 def test_the_detail_lists_attachments_by_name_and_size_without_their_bytes(client_for, worker):
@@ -642,7 +646,10 @@ def test_p5_a_duplicate_is_closed_linked_to_the_original_and_its_customer_told(
         "duplicate_of": original.pk,
         "duplicate_of_reference": original.reference,
     }
-    assert [n["template"] for n in data["notices"]] == ["proposal_ack", "proposal_duplicate"]
+    assert [n["template"] for n in data["notices"]] == [
+        "proposals/proposal_ack",
+        "proposals/proposal_duplicate",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -797,7 +804,7 @@ def test_p7_the_customer_service_manager_adopts_with_department_date_and_measure
     assert data["implementation"]["department"]["id"] == rd.pk
     assert data["implementation"]["planned_date"] == in_days(30)
     assert data["decision"]["decided_by"]["id"] == cs_manager.pk
-    assert data["notices"][-1]["template"] == "proposal_adopted"
+    assert data["notices"][-1]["template"] == "proposals/proposal_adopted"
 
 
 @pytest.mark.parametrize("persona", ["worker", "specialist", "rd_manager", "general_manager"])
@@ -875,7 +882,7 @@ def test_p8_not_adopting_tells_and_thanks_the_customer(client_for, specialist, c
     assert response.status_code == 200, response.content
     data = response.json()
     assert (data["status"], data["decision"]["note"]) == ("not_adopted", "成本过高，感谢建议。")
-    assert data["notices"][-1]["template"] == "proposal_not_adopted"
+    assert data["notices"][-1]["template"] == "proposals/proposal_not_adopted"
 
 
 def test_p6_a_decided_proposal_cannot_be_decided_again(client_for, specialist, cs_manager, rd):
@@ -979,7 +986,7 @@ def test_p7_implementation_is_recorded_and_the_customer_told(
     data = done.json()
     assert data["status"] == "implemented"
     assert data["implementation"]["implemented_by"]["id"] == cs_manager.pk
-    assert data["notices"][-1]["template"] == "proposal_implemented"
+    assert data["notices"][-1]["template"] == "proposals/proposal_implemented"
 
 
 def test_p7_a_proposal_not_adopted_cannot_be_implemented(client_for, specialist, cs_manager, rd):
@@ -1289,7 +1296,7 @@ def test_p11_a_proposal_is_scored_graded_approved_and_paid_through_the_api(
     assert (paid.json()["status"], paid.json()["payment_reference"]) == ("paid", "PAY-2026-1")
     detail = client_for(cs_manager).get(f"{API}{adopted_proposal.pk}").json()
     assert detail["evaluation"]["status"] == "paid"
-    assert detail["notices"][-1]["template"] == "reward_granted"
+    assert detail["notices"][-1]["template"] == "proposals/reward_granted"
 
 
 def test_p11_the_chair_closes_scoring_early_with_a_reason(

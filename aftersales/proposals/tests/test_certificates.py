@@ -51,7 +51,7 @@ def test_p12_qualifies_with_enough_proposals_none_adopted(cs_manager):
     assert certificate.issued_by == cs_manager
     with certificate.file.open("rb") as stored:
         assert stored.read(5) == b"%PDF-"
-    notice = Message.objects.get(template="certificate_issued")
+    notice = Message.objects.get(template="proposals/certificate_issued")
     assert notice.customer == customer
     assert certificate.number in notice.subject
     # The notice carries a signed link to the certificate in the portal.
@@ -114,7 +114,7 @@ def test_p12_running_twice_issues_nothing_twice():
     assert sorted(c.number for c in issued) == [f"C-{YEAR}-0001", f"C-{YEAR}-0002"]
     assert again == []
     assert Certificate.objects.count() == 2
-    assert Message.objects.filter(template="certificate_issued").count() == 2
+    assert Message.objects.filter(template="proposals/certificate_issued").count() == 2
 
 
 def test_p12_numbers_run_on_within_a_year_and_restart_each_year():

@@ -37,7 +37,11 @@ from aftersales.proposals.tests.factories import (
     under_study,
 )
 
-DECISION_NOTICES = ("proposal_adopted", "proposal_not_adopted", "proposal_reserved")
+DECISION_NOTICES = (
+    "proposals/proposal_adopted",
+    "proposals/proposal_not_adopted",
+    "proposals/proposal_reserved",
+)
 LATER = timedelta(days=20)
 
 

@@ -86,7 +86,7 @@ def test_p4_customer_is_acknowledged_with_the_reference():
     proposal = make_proposal(customer=customer)
 
     message = Message.objects.get(customer=customer)
-    assert message.template == "proposal_ack"
+    assert message.template == "proposals/proposal_ack"
     assert proposal.reference in message.subject + message.body
     assert message.related == proposal
     assert message.auto_submitted == Message.AutoSubmitted.GENERATED
@@ -100,7 +100,7 @@ def test_p4_acknowledgement_email_reaches_the_mail_server(
     with django_capture_on_commit_callbacks(execute=True):
         proposal = make_proposal(customer=customer)
 
-    message = Message.objects.get(customer=customer, template="proposal_ack")
+    message = Message.objects.get(customer=customer, template="proposals/proposal_ack")
     [mail] = smtp_server.accepted
     assert mail["To"].addresses[0].addr_spec == "li.lei@example.com"
     # RFC 3834: an automatic message, so autoresponders stay quiet.
@@ -132,14 +132,14 @@ def test_p4_acknowledgements_to_one_customer_are_capped_per_day(general_manager)
     first, second, third = (make_proposal(customer=customer) for _ in range(3))
     make_proposal(customer=other)
 
-    acks = Message.objects.filter(customer=customer, template="proposal_ack")
+    acks = Message.objects.filter(customer=customer, template="proposals/proposal_ack")
     assert sorted(m.related_id for m in acks) == sorted([first.pk, second.pk])
     # The third is received all the same, with a note saying why no mail went.
     assert third.status == Status.RECEIVED
     assert third.events.filter(kind=ProposalEvent.Kind.NOTE).count() == 1
     assert first.events.filter(kind=ProposalEvent.Kind.NOTE).count() == 0
     # Another customer is not held back by the first one's count.
-    assert Message.objects.filter(customer=other, template="proposal_ack").count() == 1
+    assert Message.objects.filter(customer=other, template="proposals/proposal_ack").count() == 1
 
 
 def test_p4_acknowledgement_cap_follows_the_default_policy():
@@ -148,7 +148,7 @@ def test_p4_acknowledgement_cap_follows_the_default_policy():
         make_proposal(customer=customer)
 
     # ack_max_per_address_per_day defaults to 5.
-    assert Message.objects.filter(customer=customer, template="proposal_ack").count() == 5
+    assert Message.objects.filter(customer=customer, template="proposals/proposal_ack").count() == 5
 
 
 @pytest.mark.parametrize("channel", [Channel.LETTER, Channel.PHONE])

@@ -157,7 +157,7 @@ def test_p5_duplicate_is_linked_to_the_original_and_the_customer_told_its_refere
 
     record = fresh(repeat)
     assert (record.status, record.duplicate_of) == (Status.CLOSED, original)
-    notice = Message.objects.get(customer=repeat.customer, template="proposal_duplicate")
+    notice = Message.objects.get(customer=repeat.customer, template="proposals/proposal_duplicate")
     assert original.reference in notice.body
     assert repeat.reference in notice.body
     assert notice.related == record
@@ -182,7 +182,7 @@ def test_p5_duplicate_of_a_duplicate_links_through_to_the_root_original(speciali
     )
 
     assert fresh(last).duplicate_of == root
-    notice = Message.objects.get(customer=last.customer, template="proposal_duplicate")
+    notice = Message.objects.get(customer=last.customer, template="proposals/proposal_duplicate")
     assert root.reference in notice.body
     assert middle.reference not in notice.body
 
@@ -248,7 +248,7 @@ def test_p5_routing_sends_to_each_department_with_the_policy_due_date(specialist
         (qa, due, specialist),
     }
     assert fresh(proposal).status == Status.UNDER_STUDY
-    asked = Message.objects.filter(template="study_requested", related_id=proposal.pk)
+    asked = Message.objects.filter(template="proposals/study_requested", related_id=proposal.pk)
     assert {m.user for m in asked} == {rd.manager, qa.manager}
 
 

@@ -40,7 +40,7 @@ def test_p5_the_duplicates_customer_is_told_the_decision_made_on_the_original(
 
     adopted(original, by=specialist, decider=cs_manager, departments=[rd])
 
-    told = other_customer.messages.filter(template="proposal_adopted").get()
+    told = other_customer.messages.filter(template="proposals/proposal_adopted").get()
     assert told.related_id == duplicate.pk
     assert duplicate.reference in told.subject
     assert original.reference in told.body
@@ -54,7 +54,7 @@ def test_p5_a_customer_who_sent_both_hears_the_decision_once(specialist, cs_mana
 
     adopted(original, by=specialist, decider=cs_manager, departments=[rd])
 
-    assert customer.messages.filter(template="proposal_adopted").count() == 1
+    assert customer.messages.filter(template="proposals/proposal_adopted").count() == 1
 
 
 def test_p5_a_proposal_closed_as_spam_cannot_be_the_original_of_a_duplicate(specialist):
@@ -70,16 +70,22 @@ def test_p5_a_proposal_closed_as_spam_cannot_be_the_original_of_a_duplicate(spec
 
 # What each decision notice must show, by its article; values typed by staff.
 NOTICE_CONTENT = {
-    "proposal_adopted": {
+    "proposals/proposal_adopted": {
         "department": "技术部",
         "department_en": "Engineering",
         "planned_date": date(2027, 3, 15),
         "measures": "退货审批由三级改为一级。",
     },
-    "proposal_not_adopted": {"note": "成本过高，暂不具备条件。"},
-    "proposal_reserved": {"reason": "需评估周末排班。", "decide_by": date(2027, 2, 1)},
-    "proposal_reserve_extended": {"reason": "供应商尚未报价。", "decide_by": date(2027, 4, 1)},
-    "proposal_implemented": {"measures": "所有上门人员佩戴工牌。", "done_date": date(2027, 5, 20)},
+    "proposals/proposal_not_adopted": {"note": "成本过高，暂不具备条件。"},
+    "proposals/proposal_reserved": {"reason": "需评估周末排班。", "decide_by": date(2027, 2, 1)},
+    "proposals/proposal_reserve_extended": {
+        "reason": "供应商尚未报价。",
+        "decide_by": date(2027, 4, 1),
+    },
+    "proposals/proposal_implemented": {
+        "measures": "所有上门人员佩戴工牌。",
+        "done_date": date(2027, 5, 20),
+    },
 }
 DATES = {"zh-hans": "{d.year}年{d.month}月{d.day}日", "en": "{d.day} "}
 

@@ -204,7 +204,10 @@ def test_p6_a_proposal_is_decided_once(specialist, cs_manager, rd):
 
     assert state(proposal) == before
     assert (
-        Message.objects.filter(customer=proposal.customer, template="proposal_adopted").count() == 1
+        Message.objects.filter(
+            customer=proposal.customer, template="proposals/proposal_adopted"
+        ).count()
+        == 1
     )
 
 
@@ -232,7 +235,7 @@ def test_p7_adoption_records_department_date_measures_and_tells_the_customer(
     assert (record.implementing_department, record.planned_implementation_date) == (rd, planned)
     assert record.improvement_measures == "周末增设售后热线。"
     assert record.decided_by == cs_manager and record.decided_at is not None
-    body = notice(record, "proposal_adopted").body
+    body = notice(record, "proposals/proposal_adopted").body
     assert zh_date(planned) in body
     assert "周末增设售后热线。" in body
     assert "研发部" in body
@@ -253,7 +256,7 @@ def test_p7_adoption_notice_in_english_states_time_and_measures(specialist, cs_m
         seen_version=proposal.version,
     )
 
-    body = notice(proposal, "proposal_adopted").body
+    body = notice(proposal, "proposals/proposal_adopted").body
     assert f"{planned.day} {planned:%B} {planned.year}" in body
     assert "A weekend hotline." in body
     assert rd.name_en in body
@@ -309,7 +312,7 @@ def test_p7_implementation_done_is_recorded_and_the_customer_told(specialist, cs
     record = fresh(proposal)
     assert record.status == Status.IMPLEMENTED
     assert record.implemented_by == rd.manager and record.implemented_at is not None
-    body = notice(record, "proposal_implemented").body
+    body = notice(record, "proposals/proposal_implemented").body
     assert "退货审批由三级改为一级。" in body
     assert "已于本周上线。" in body
 
@@ -344,7 +347,7 @@ def test_p8_not_adopted_customer_is_told_why_and_thanked(specialist, cs_manager,
         "成本过高。",
         cs_manager,
     )
-    body = notice(record, "proposal_not_adopted").body
+    body = notice(record, "proposals/proposal_not_adopted").body
     assert "成本过高。" in body
     assert "感谢" in body
 
@@ -357,7 +360,7 @@ def test_p8_english_notice_thanks_the_customer(specialist, cs_manager, rd):
         proposal=proposal, by=cs_manager, note="Too costly.", seen_version=proposal.version
     )
 
-    body = notice(proposal, "proposal_not_adopted").body
+    body = notice(proposal, "proposals/proposal_not_adopted").body
     assert "thank" in body.lower()
     assert "Too costly." in body
 
@@ -412,7 +415,7 @@ def test_p9_reserve_records_reason_and_date_and_tells_the_customer(specialist, c
         decide_by,
     )
     assert record.reserve_policy == policy_in_force()
-    body = notice(record, "proposal_reserved").body
+    body = notice(record, "proposals/proposal_reserved").body
     assert "需要与供应商协商。" in body
     assert zh_date(decide_by) in body
 
@@ -511,7 +514,7 @@ def test_p9_cs_manager_extends_within_the_limit(specialist, cs_manager, rd):
     assert (extension.approved_by, extension.reason) == (cs_manager, "等待检测报告。")
     event = record.events.get(kind=ProposalEvent.Kind.RESERVE_EXTENDED)
     assert event.data["past_limit"] is False
-    body = notice(record, "proposal_reserve_extended").body
+    body = notice(record, "proposals/proposal_reserve_extended").body
     assert zh_date(new) in body and "等待检测报告。" in body
 
 
@@ -601,7 +604,7 @@ def test_p9_a_reserved_proposal_is_later_adopted(specialist, cs_manager, rd):
 
     record = fresh(proposal)
     assert record.status == Status.ADOPTED
-    assert zh_date(planned) in notice(record, "proposal_adopted").body
+    assert zh_date(planned) in notice(record, "proposals/proposal_adopted").body
     last = record.events.filter(kind=ProposalEvent.Kind.STATUS).last()
     assert (last.old_status, last.new_status) == (Status.RESERVED, Status.ADOPTED)
 
@@ -615,7 +618,7 @@ def test_p9_a_reserved_proposal_is_later_not_adopted(specialist, cs_manager, rd)
 
     record = fresh(proposal)
     assert record.status == Status.NOT_ADOPTED
-    assert "研究后不可行。" in notice(record, "proposal_not_adopted").body
+    assert "研究后不可行。" in notice(record, "proposals/proposal_not_adopted").body
 
 
 # --- no decision notice without its content (P7, P8, P9) ----------------------
@@ -651,9 +654,9 @@ def test_p7_p9_no_decision_notice_without_the_content_its_article_requires(templ
 
 def test_p7_the_requirements_name_each_decision_notice():
     required = services.REQUIRED_NOTICE_CONTENT
-    assert set(required["proposal_adopted"]) >= {"planned_date", "measures"}
-    assert set(required["proposal_reserved"]) >= {"reason", "decide_by"}
-    assert set(required["proposal_reserve_extended"]) >= {"reason", "decide_by"}
+    assert set(required["proposals/proposal_adopted"]) >= {"planned_date", "measures"}
+    assert set(required["proposals/proposal_reserved"]) >= {"reason", "decide_by"}
+    assert set(required["proposals/proposal_reserve_extended"]) >= {"reason", "decide_by"}
 
 
 @pytest.mark.parametrize("template", list(services.REQUIRED_NOTICE_CONTENT))

@@ -23,7 +23,7 @@ def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_da
     proposal = adopted(
         make_proposal(customer=customer), by=specialist, decider=cs_manager, departments=[rd]
     )
-    letter = Message.objects.get(customer=customer, template="proposal_adopted")
+    letter = Message.objects.get(customer=customer, template="proposals/proposal_adopted")
     assert letter.status == "to_print"
 
     # Not yet late (policy default: 3 days).
@@ -32,7 +32,7 @@ def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_da
 
     assert services.remind_and_escalate()["notice_escalations"] == 1
     assert services.remind_and_escalate()["notice_escalations"] == 0
-    told = Message.objects.get(user=cs_manager, template="notice_late")
+    told = Message.objects.get(user=cs_manager, template="proposals/notice_late")
     assert proposal.reference in told.subject and letter.subject in told.body
     assert proposal.events.filter(kind="escalation", data__message=letter.pk).count() == 1
 
@@ -40,6 +40,6 @@ def test_p7_an_undelivered_adoption_letter_is_escalated_once_after_notice_due_da
 def test_p7_a_delivered_notice_is_not_escalated(specialist, rd, cs_manager, smtp_server):
     adopted(make_proposal(), by=specialist, decider=cs_manager, departments=[rd])
     Message.objects.update(created_at=timezone.now() - timedelta(days=10))
-    arrange_status(Message.objects.filter(template="proposal_adopted"), status="sent")
+    arrange_status(Message.objects.filter(template="proposals/proposal_adopted"), status="sent")
 
     assert services.remind_and_escalate()["notice_escalations"] == 0

@@ -67,8 +67,8 @@ def test_p5_study_reminder_goes_to_the_department_manager_once_before_the_due_da
     assert run(due - timedelta(days=2)) == NOTHING
     assert run(due) == NOTHING
 
-    assert sent("study_reminder") == ["rdmgr"]
-    reminder = Message.objects.get(template="study_reminder")
+    assert sent("proposals/study_reminder") == ["rdmgr"]
+    reminder = Message.objects.get(template="proposals/study_reminder")
     assert proposal.reference in reminder.subject + reminder.body
     assert proposal.study_requests.get().reminded_at is not None
     assert proposal.events.filter(kind=ProposalEvent.Kind.REMINDER).count() == 1
@@ -85,8 +85,8 @@ def test_p5_overdue_study_is_escalated_once_to_the_customer_service_managers(
     assert run(due + timedelta(days=1)) == did(study_escalations=1)
     assert run(due + timedelta(days=5)) == NOTHING
 
-    assert sent("study_escalated") == ["csmanager", "csmanager2"]
-    assert "rdmgr" not in sent("study_escalated")
+    assert sent("proposals/study_escalated") == ["csmanager", "csmanager2"]
+    assert "rdmgr" not in sent("proposals/study_escalated")
     assert proposal.events.filter(kind=ProposalEvent.Kind.ESCALATION).count() == 1
 
 
@@ -96,7 +96,7 @@ def test_p5_a_delegate_of_the_cs_manager_is_told_of_escalations(specialist, rd, 
 
     run(proposal.study_requests.get().due_date + timedelta(days=1))
 
-    assert sent("study_escalated") == ["csmanager", "worker"]
+    assert sent("proposals/study_escalated") == ["csmanager", "worker"]
 
 
 def test_p5_an_answered_study_is_neither_reminded_nor_escalated(specialist, rd, cs_managers):
@@ -107,7 +107,9 @@ def test_p5_an_answered_study_is_neither_reminded_nor_escalated(specialist, rd, 
     )
 
     assert run(study.due_date + timedelta(days=10)) == NOTHING
-    assert not Message.objects.filter(template__in=["study_reminder", "study_escalated"]).exists()
+    assert not Message.objects.filter(
+        template__in=["proposals/study_reminder", "proposals/study_escalated"]
+    ).exists()
 
 
 def test_p5_study_reminder_and_escalation_days_come_from_the_policy(
@@ -141,9 +143,9 @@ def test_p9_reserve_reminder_then_escalation_each_once(
     assert run(decide_by + timedelta(days=1)) == did(reserve_escalations=1)
     assert run(decide_by + timedelta(days=2)) == NOTHING
 
-    assert sent("reserve_reminder") == ["csmanager"]
+    assert sent("proposals/reserve_reminder") == ["csmanager"]
     # Past the date it goes up to the after-sales department manager as well.
-    assert sent("reserve_escalated") == ["asmanager", "csmanager"]
+    assert sent("proposals/reserve_escalated") == ["asmanager", "csmanager"]
 
 
 def test_p9_an_extended_reserve_is_reminded_again_before_its_new_date(specialist, cs_manager, rd):
@@ -161,7 +163,7 @@ def test_p9_an_extended_reserve_is_reminded_again_before_its_new_date(specialist
 
     assert run(first + timedelta(days=1)) == NOTHING
     assert run(new - timedelta(days=7)) == did(reserve_reminders=1)
-    assert len(sent("reserve_reminder")) == 2
+    assert len(sent("proposals/reserve_reminder")) == 2
 
 
 def test_p9_reserve_reminder_days_come_from_the_policy(specialist, cs_manager, rd, general_manager):
@@ -197,7 +199,7 @@ def test_p7_implementation_reminder_goes_once_to_the_implementing_manager(
     assert run(planned - timedelta(days=3)) == did(implementation_reminders=1)
     assert run(planned + timedelta(days=3)) == NOTHING
 
-    assert sent("implementation_reminder") == ["rdmgr"]
+    assert sent("proposals/implementation_reminder") == ["rdmgr"]
 
 
 def test_p7_implementation_reminder_days_come_from_the_policy(
@@ -227,4 +229,4 @@ def test_p5_p7_p9_the_periodic_task_runs_the_same_job(specialist, rd, cs_manager
     workflow_deadlines.call_local()
     workflow_deadlines.call_local()
 
-    assert sent("study_reminder") == ["rdmgr"]
+    assert sent("proposals/study_reminder") == ["rdmgr"]

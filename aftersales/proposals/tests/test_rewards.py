@@ -86,7 +86,7 @@ def test_p11_open_snapshots_committee_and_policy_and_asks_each_member_to_score(
     assert cs_manager not in evaluation.members.all()
     assert evaluation.policy == policy_in_force()
     assert evaluation.status == Evaluation.Status.SCORING
-    asked = Message.objects.filter(template="score_requested")
+    asked = Message.objects.filter(template="proposals/score_requested")
     assert {m.user for m in asked} == set(committee)
     assert all(evaluation.proposal.reference in m.subject for m in asked)
     assert reward_actions(evaluation.proposal) == ["opened"]
@@ -367,7 +367,7 @@ def test_p11_payment_is_recorded_and_the_customer_told_grade_and_amount(
     assert paid.status == Evaluation.Status.PAID
     assert (paid.paid_by, paid.payment_reference) == (cs_manager, "FK-2026-0042")
     assert paid.paid_at is not None
-    notice = Message.objects.get(template="reward_granted")
+    notice = Message.objects.get(template="proposals/reward_granted")
     assert notice.customer == paid.proposal.customer
     assert "A" in notice.body and "2000.00" in notice.body
     # The mail arrives at the (real, loopback) mail server.
@@ -408,7 +408,7 @@ def test_p11_payment_needs_approval_a_reference_and_the_right_role(
             seen_version=approved.version - 1,
         )
     assert reload(graded).status == Evaluation.Status.APPROVED
-    assert not Message.objects.filter(template="reward_granted").exists()
+    assert not Message.objects.filter(template="proposals/reward_granted").exists()
 
 
 def test_p11_committee_is_every_active_holder_of_a_committee_role(make_staff, committee):
@@ -617,7 +617,7 @@ def test_p11_pay_page_refuses_a_stale_or_missing_version(
         approved.version,
         "",
     )
-    assert not Message.objects.filter(template="reward_granted").exists()
+    assert not Message.objects.filter(template="proposals/reward_granted").exists()
     # Resent deliberately with the version shown, it goes through.
     data["seen_version"] = approved.version
     assert english(cs_manager).post(url, data).status_code == 302

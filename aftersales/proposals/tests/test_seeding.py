@@ -147,11 +147,15 @@ def test_p4_every_proposal_has_its_received_event_status_events_and_notices():
     for pk, status in Proposal.objects.values_list("pk", "status"):
         assert last_status.get(pk, Status.RECEIVED) == status
     notices = Message.objects.filter(
-        related_type=ContentType.objects.get_for_model(Proposal), template="proposal_ack"
+        related_type=ContentType.objects.get_for_model(Proposal), template="proposals/proposal_ack"
     )
     assert set(notices.values_list("related_id", flat=True)) == received
     assert notices.filter(status="sent", channel="email").exists()
-    sample = Message.objects.filter(template="proposal_adopted").select_related("customer").first()
+    sample = (
+        Message.objects.filter(template="proposals/proposal_adopted")
+        .select_related("customer")
+        .first()
+    )
     proposal = Proposal.objects.get(pk=sample.related_id)
     assert proposal.reference in sample.subject and proposal.title in sample.body
     assert proposal.improvement_measures in sample.body

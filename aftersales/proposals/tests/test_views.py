@@ -107,7 +107,9 @@ def test_p4_a_worker_records_a_letter_with_its_scan(client_for, worker):
     )
     assert scan.file.read() == PDF
     # P4: the customer gets an acknowledgement carrying the reference.
-    assert Message.objects.filter(customer=proposal.customer, template="proposal_ack").exists()
+    assert Message.objects.filter(
+        customer=proposal.customer, template="proposals/proposal_ack"
+    ).exists()
 
 
 def test_p4_a_call_is_recorded_with_several_call_notes(client_for, worker):
@@ -256,7 +258,11 @@ def test_detail_shows_the_record_studies_decision_and_timeline(
     kinds = {e["event"].kind for e in timeline if "event" in e}
     assert {ProposalEvent.Kind.RECEIVED, ProposalEvent.Kind.OPINION} <= kinds
     templates = {e["notice"].template for e in timeline if "notice" in e}
-    assert {"proposal_ack", "study_requested", "proposal_adopted"} <= templates
+    assert {
+        "proposals/proposal_ack",
+        "proposals/study_requested",
+        "proposals/proposal_adopted",
+    } <= templates
 
 
 def test_detail_links_the_acceptance_pdf_only_when_that_page_exists(
@@ -479,7 +485,7 @@ def test_p7_adopt_through_the_form_tells_the_customer(client_for, specialist, cs
         rd,
         planned,
     )
-    notice = Message.objects.get(customer=proposal.customer, template="proposal_adopted")
+    notice = Message.objects.get(customer=proposal.customer, template="proposals/proposal_adopted")
     assert "增加退货自助通道。" in notice.body
 
 
@@ -527,7 +533,7 @@ def test_p7_the_implementing_manager_records_implementation(
 
     assert response.status_code == 302
     assert fresh(proposal).status == Status.IMPLEMENTED
-    assert Message.objects.filter(template="proposal_implemented").exists()
+    assert Message.objects.filter(template="proposals/proposal_implemented").exists()
 
 
 def test_p8_not_adopt_through_the_form(client_for, specialist, cs_manager, rd):

@@ -19,7 +19,7 @@ DONE = "Aftersales.Processed"
 def test_p4_every_kind_of_mail_is_taken_from_the_mailbox_and_moved(dovecot):
     customer = make_customer(email="old@example.cn")
     existing = make_proposal(customer=customer)
-    ack = Message.objects.get(template="proposal_ack")
+    ack = Message.objects.get(template="proposals/proposal_ack")
     mails = [
         samples.gbk_mail(),
         samples.big5_mail(),

@@ -51,7 +51,7 @@ def test_p4_new_mail_becomes_a_proposal_with_customer_and_acknowledgement():
     assert (customer.name, customer.preferred_language) == ("张喆", "zh-hans")
     assert customer.contacts.get().normalized == "zhangsan@example.cn"
     # The acknowledgement carries the reference and answers the customer's mail.
-    ack = Message.objects.get(template="proposal_ack")
+    ack = Message.objects.get(template="proposals/proposal_ack")
     assert proposal.reference in ack.subject
     assert ack.in_reply_to == "<gbk-1@mail.example.cn>"
     inbound = InboundMail.objects.get()
@@ -108,7 +108,7 @@ def test_p4_the_same_message_id_is_never_taken_twice():
     assert again.proposal == first.proposal
     assert again.line.startswith(f"duplicate {first.proposal.reference} mail#")
     assert Proposal.objects.count() == InboundMail.objects.count() == 1
-    assert Message.objects.filter(template="proposal_ack").count() == 1
+    assert Message.objects.filter(template="proposals/proposal_ack").count() == 1
 
 
 def test_p4_mail_without_message_id_is_recognised_by_a_hash_of_its_bytes():
@@ -182,7 +182,7 @@ def test_p4_automatic_mail_never_becomes_a_proposal_nor_gets_an_answer(raw):
 def test_p4_a_bounce_of_our_notice_marks_it_failed(smtp_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         proposal = make_proposal(customer=make_customer(email="gone@example.cn"))
-    ack = Message.objects.get(template="proposal_ack", related_id=proposal.pk)
+    ack = Message.objects.get(template="proposals/proposal_ack", related_id=proposal.pk)
     assert ack.status == MessageStatus.SENT  # really delivered to the test SMTP server
 
     result = intake(samples.bounce_mail(ack.message_id, recipient="gone@example.cn"))
@@ -198,7 +198,7 @@ def test_p4_a_bounce_of_our_notice_marks_it_failed(smtp_server, django_capture_o
 def answered():
     """A proposal by email from zhangsan@example.cn, and its acknowledgement."""
     proposal = intake(samples.gbk_mail(msgid="<original@mail.example.cn>")).proposal
-    ack = Message.objects.get(template="proposal_ack")
+    ack = Message.objects.get(template="proposals/proposal_ack")
     return proposal, ack
 
 
@@ -291,7 +291,7 @@ def test_p4_quarantined_mail_is_retried_once_the_cause_is_fixed(media_in_tmp, cs
     )
     assert inbound.retried_by == cs_manager and inbound.retried_at is not None
     assert retried.proposal.attachments.count() == 2
-    assert Message.objects.filter(template="proposal_ack").count() == 1
+    assert Message.objects.filter(template="proposals/proposal_ack").count() == 1
 
 
 def test_p4_a_retry_that_fails_again_stays_quarantined_with_the_new_error(cs_manager):
