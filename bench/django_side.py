@@ -4,7 +4,8 @@ prints one JSON object on its last stdout line.
 
     check --scale N --seed S   does the database hold exactly this seeding, on the current schema?
     setup                      bench user (password from BENCH_USER_PASSWORD), API token, probe row,
-                               seeded proposal ids and portal look-up pairs -> ctx
+                               seeded proposal ids, portal look-up pairs and one proposal
+                               per hostile PDF shape -> ctx
     queries                    SQL queries per scenario (ctx as JSON on stdin)
 
 Queries are counted here, not in the timed server: the server runs with DEBUG
@@ -140,6 +141,7 @@ def setup() -> dict:
         "customer_ids": newest,
         "customers_total": Customer.objects.count(),
         **_proposal_context(),
+        "pdf_proposals": _pdf_context(user),
     }
 
 
@@ -158,6 +160,43 @@ def _proposal_context() -> dict:
             seeded = int(step.get("rows", {}).get("proposals", 0))
     last = seeded or (Proposal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
     return {"proposal_last_id": last, "lookups": lookup_pairs(500, last=last) if last else []}
+
+
+def _pdf_context(user) -> dict:
+    """For bench/scenarios/pdf.py: one accepted proposal per hostile shape,
+    its content 20,000 characters of that shape; made once, found by title
+    on later runs (and remade if the shape's text changed)."""
+    from aftersales.customers.models import ContactPoint
+    from aftersales.customers.services import customer_create
+    from aftersales.proposals.models import Category, Proposal
+    from aftersales.proposals.services import proposal_accept, proposal_receive
+    from bench.scenarios.pdf import SHAPES, text_of_shape
+
+    email = "bench.pdf@example.com"
+    contact = ContactPoint.objects.filter(value=email).select_related("customer").first()
+    customer = contact.customer if contact else customer_create(name="压测 PDF", email=email)
+    ids = {}
+    for shape in SHAPES:
+        content = text_of_shape(shape)
+        title = f"bench pdf_20k_{shape}"
+        proposal = (
+            Proposal.objects.filter(customer=customer, title=title, content=content)
+            .exclude(accepted_at=None)
+            .first()
+        )
+        if proposal is None:
+            proposal = proposal_receive(
+                customer=customer, channel="web", title=title, content=content, acknowledge=False
+            )
+            proposal = proposal_accept(
+                proposal=proposal,
+                by=user,
+                category=Category.SERVICE,
+                summary=title,
+                seen_version=proposal.version,
+            )
+        ids[shape] = proposal.pk
+    return ids
 
 
 def count_queries(ctx: dict) -> dict:
