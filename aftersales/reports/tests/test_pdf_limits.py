@@ -124,7 +124,11 @@ def test_issue7_item1_a_20k_unbroken_chinese_acceptance_record_renders_whole(
 @pytest.mark.parametrize("shape", ["en", "nospace", "mixed", "narrow", "spaces", "ligatures"])
 def test_issue7_item1_20k_of_every_shape_renders_and_extracts_whole(shape, proposal_with, tmp_path):
     content = hostile_text(shape)
-    data = pdf.acceptance_record_pdf(loaded(proposal_with(content)), language="zh-hans")
+    # Set in memory only: what is rendered, not how it is stored, is tested
+    # here (PostgreSQL's search index refuses a 20,000-byte word today).
+    proposal = loaded(proposal_with("建议"))
+    proposal.content = content
+    data = pdf.acceptance_record_pdf(proposal, language="zh-hans")
     assert squeezed(content) in squeezed(pdftotext(data, tmp_path))
 
 
