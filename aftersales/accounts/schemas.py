@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.api import NOT_BLANK
 from aftersales.core.fields import Line
 
 
@@ -15,7 +16,7 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: Line = Field(..., min_length=1, max_length=100)
+    name: Line = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
     days: int | None = Field(365, ge=1, le=3650)
 
 

@@ -3,9 +3,29 @@
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
-from aftersales.core.api import SessionAuthCSRF, TokenAuth, install_error_handlers
+from aftersales.core.api import (
+    SessionAuthCSRF,
+    TokenAuth,
+    complete_error_responses,
+    fallback_urlpatterns,
+    install_error_handlers,
+)
 
-api = NinjaAPI(
+
+class AftersalesAPI(NinjaAPI):
+    def _get_urls(self):
+        # Ninja's root page is an HTML 404 when the site is not in DEBUG: the
+        # root and any path no operation takes answer the JSON 404 instead.
+        urls = [url for url in super()._get_urls() if getattr(url, "name", "") != "api-root"]
+        return [*urls, *fallback_urlpatterns(self)]
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        complete_error_responses(schema)
+        return schema
+
+
+api = AftersalesAPI(
     title="Aftersales API",
     version="1",
     description=str(

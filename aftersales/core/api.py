@@ -4,16 +4,25 @@ and keyset (cursor) pagination."""
 import base64
 import binascii
 import json
-from typing import Any
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
+from django.urls import path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from aftersales.core.errors import DomainError
 from aftersales.core.fields import Line, parse_id, pydantic_error_message
@@ -29,6 +38,46 @@ class ErrorEnvelope(Schema):
     error: ErrorOut
 
 
+# Text a service requires: at least one character that is not a space, since
+# services strip what they are given. ``Field(..., min_length=1, pattern=NOT_BLANK)``
+# says so in the OpenAPI document, so a blank value is refused there (422) and
+# not by the service after the schema let it through.
+NOT_BLANK = r"\S"
+
+
+_ISO_DATE = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _written_date(value: Any) -> Any:
+    # pydantic reads a number, even "0" in a query, as a Unix time; the
+    # document says an ISO 8601 string (format date or date-time).
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_parsing", _("Enter a date as YYYY-MM-DD."))
+
+
+def _written_moment(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise PydanticCustomError("datetime_parsing", _("Enter a date and time (ISO 8601)."))
+
+
+# A date or a date and time written as ISO 8601 text, never a number.
+Day = Annotated[date, BeforeValidator(_written_date)]
+Moment = Annotated[datetime, BeforeValidator(_written_moment)]
+
+
+def _written_number(value: Any) -> Any:
+    # The document says a number: text ("1.5", "") and true/false are refused.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("decimal_type", _("Enter a number."))
+    return value
+
+
+# A decimal (a score) sent as a JSON number.
+Number = Annotated[Decimal, BeforeValidator(_written_number), WithJsonSchema({"type": "number"})]
+
+
 # The failures an endpoint may answer with, for its OpenAPI description.
 ERROR_RESPONSES = {code: ErrorEnvelope for code in (400, 403, 404, 409, 422)}
 
@@ -36,6 +85,65 @@ ERROR_RESPONSES = {code: ErrorEnvelope for code in (400, 403, 404, 409, 422)}
 def error_response(api, request, *, status: int, code: str, message: str, fields=None):
     body = {"error": {"code": code, "message": str(message), "fields": fields or {}}}
     return api.create_response(request, body, status=status)
+
+
+def fallback_urlpatterns(api) -> list:
+    """The API's last URLs: its root, and every path under it that no operation
+    takes (or whose segment an operation's converter refuses, /proposals/abc),
+    answer the JSON error shape (404), never the site's HTML page."""
+
+    @csrf_exempt
+    def not_found(request, rest=""):
+        return error_response(api, request, status=404, code="not_found", message=_("Not found."))
+
+    # "api-root" by ninja's name: the OpenAPI document's path prefix is found by it.
+    return [
+        path("", not_found, name="api-root"),
+        re_path(r"^(?P<rest>.+)$", not_found, name="not-found"),
+    ]
+
+
+def complete_error_responses(schema: dict) -> None:
+    """Document, on every operation of an OpenAPI ``schema``, the failures any
+    operation of its kind can answer, whatever its decorator listed: 401 and
+    403 when it needs a sign-in (no or a bad token; no permission, or a session
+    without its CSRF token), 422 and 400 when it takes input (a value the schema
+    does not allow; a rule of the regulation or the data past the schema), 404
+    when its path names something (no such row, or a segment that is not an id)."""
+    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorEnvelope" not in components:
+        envelope = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(envelope.pop("$defs", {}))
+        components["ErrorEnvelope"] = envelope
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            statuses = []
+            if operation.get("security"):
+                statuses += [401, 403]
+            parameters = operation.get("parameters", [])
+            if parameters or "requestBody" in operation:
+                # 422: not what the schema allows; 400: a rule past the schema.
+                statuses += [400, 422]
+            if any(p.get("in") == "path" for p in parameters):
+                statuses.append(404)
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {
+                        "description": HTTPStatus(status).phrase,
+                        "content": {"application/json": {"schema": ref}},
+                    }
+
+
+def _field_message(error: dict) -> str:
+    ctx = error.get("ctx") or {}
+    # Empty or blank where a service needs text: said as the pages say it.
+    if (error.get("type"), str(ctx.get("pattern", ""))) == ("string_pattern_mismatch", NOT_BLANK):
+        return _("Required.")
+    if error.get("type") == "string_too_short" and str(ctx.get("min_length")) == "1":
+        return _("Required.")
+    return pydantic_error_message(error)
 
 
 def install_error_handlers(api) -> None:
@@ -59,7 +167,7 @@ def install_error_handlers(api) -> None:
             ]
             # In the request's language (issue 7): the shared Line/Text/Id types
             # and pydantic's own checks alike.
-            fields[".".join(loc) or "_"] = pydantic_error_message(err)
+            fields[".".join(loc) or "_"] = _field_message(err)
         if exc.errors and all(err.get("loc", ("",))[0] == "path" for err in exc.errors):
             # A path that names no record (an id past 2**63 - 1) is not found.
             return error_response(
@@ -92,6 +200,17 @@ def install_error_handlers(api) -> None:
             status=403,
             code="forbidden",
             message=_("You do not have permission to do this."),
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_form(request, exc):
+        # A multipart body without its boundary, or cut short: the client's fault.
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="bad_request",
+            message=_("The form data could not be read."),
         )
 
     @api.exception_handler(Http404)
@@ -215,5 +334,7 @@ def decode_cursor(cursor: str) -> int:
         raise DomainError(
             "invalid_cursor",
             _("The cursor is not valid; start again from the first page."),
-            status=422,
+            # 400 as on the proposals list: any text fits the documented
+            # parameter, so this is a refusal past the schema, not of it (422).
+            status=400,
         ) from None

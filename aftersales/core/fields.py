@@ -256,6 +256,9 @@ def _api_string(value: Any) -> Any:
 
 
 def _api_id(value: Any) -> int:
+    # JSON Schema's integer includes 1.0, so the OpenAPI document allows it.
+    if isinstance(value, float) and value.is_integer() and abs(value) <= ID_MAX:
+        value = int(value)
     number = parse_id(value)
     if number is None:
         raise PydanticCustomError("invalid_id", id_message())
@@ -264,8 +267,26 @@ def _api_id(value: Any) -> int:
 
 # Annotated types: give a field its length as usual, ``name: Line = Field(..., max_length=200)``.
 # Validators run last to first in the metadata: the string check first.
-Line = Annotated[str, BeforeValidator(_api_line), BeforeValidator(_api_string)]
-Text = Annotated[str, BeforeValidator(_api_text), BeforeValidator(_api_string)]
+class _RefusedInSchema:
+    """Says in the OpenAPI document which characters a text type refuses
+    (``not: {pattern}``), beside any pattern the field itself gives."""
+
+    def __init__(self, characters: str):
+        self.pattern = f"[{characters}]"
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema["not"] = {"pattern": self.pattern}
+        return schema
+
+
+# The refused characters as regex escapes, the same in JSON Schema and Python.
+_LINE_REFUSED = _RefusedInSchema(r"\x00-\x1f\x7f-\x9f\u2028\u2029")
+# CR is allowed in several lines: it is read as a line break.
+_TEXT_REFUSED = _RefusedInSchema(r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029")
+
+Line = Annotated[str, BeforeValidator(_api_line), BeforeValidator(_api_string), _LINE_REFUSED]
+Text = Annotated[str, BeforeValidator(_api_text), BeforeValidator(_api_string), _TEXT_REFUSED]
 Id = Annotated[int, Interval(ge=1, le=ID_MAX), BeforeValidator(_api_id)]
 # A calendar year (certificates, reports): a number, never an id.
 Year = Annotated[int, Interval(ge=2000, le=9999)]

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.api import NOT_BLANK
 from aftersales.core.fields import Id, Line, Text
 
 
@@ -28,7 +29,7 @@ class CustomerOut(Schema):
 
 class CustomerIn(Schema):
     kind: Line = Field("person", pattern="^(person|organisation)$")
-    name: Line = Field(..., min_length=1, max_length=200)
+    name: Line = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     organisation: Line = Field("", max_length=200)
     email: Line = Field("", max_length=254)
     phone: Line = Field("", max_length=40)
@@ -42,4 +43,4 @@ class CustomerUpdateIn(CustomerIn):
 
 
 class AnonymiseIn(Schema):
-    reason: Line = Field(..., min_length=1, max_length=300)
+    reason: Line = Field(..., min_length=1, max_length=300, pattern=NOT_BLANK)

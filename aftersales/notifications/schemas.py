@@ -2,6 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from aftersales.core.api import NOT_BLANK
 from aftersales.core.fields import Line, Text
 
 
@@ -55,7 +56,7 @@ class AttemptOut(Schema):
     smtp_response: str
 
 
-class EventOut(Schema):
+class MessageEventOut(Schema):
     at: datetime
     old_status: str
     new_status: str
@@ -66,7 +67,7 @@ class EventOut(Schema):
 class MessageDetailOut(MessageOut):
     body: str
     delivery_attempts: list[AttemptOut]
-    events: list[EventOut]
+    events: list[MessageEventOut]
 
     @staticmethod
     def resolve_delivery_attempts(obj):
@@ -82,4 +83,4 @@ class HandledIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: Line = Field(..., min_length=1, max_length=500)
+    reason: Line = Field(..., min_length=1, max_length=500, pattern=NOT_BLANK)

@@ -1,10 +1,8 @@
-from datetime import date
-
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day
 from aftersales.core.fields import Id
 from aftersales.core.permissions import require
 from aftersales.policy import services
@@ -22,7 +20,7 @@ def version_list(request):
 
 
 @router.get("/in-force", response={200: PolicyOut, **ERROR_RESPONSES})
-def in_force(request, on: date | None = None):
+def in_force(request, on: Day | None = None):
     """The policy in force on a date (today by default)."""
     require(request.auth, "policy.view_policyversion")
     return services.policy_in_force(on)

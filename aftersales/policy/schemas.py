@@ -3,6 +3,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from aftersales.core.api import NOT_BLANK, Day
 from aftersales.core.fields import Id, Text
 
 
@@ -19,10 +20,10 @@ class PolicyOut(Schema):
 
 class PolicyDraftIn(Schema):
     values: dict[str, Any]
-    note: Text = Field(..., min_length=1, max_length=2000)
+    note: Text = Field(..., min_length=1, max_length=2000, pattern=NOT_BLANK)
     seen_version: Id | None = None
 
 
 class PolicyApproveIn(Schema):
-    effective_from: date
+    effective_from: Day
     seen_version: Id | None = None

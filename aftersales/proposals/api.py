@@ -6,8 +6,6 @@ with the proposal as it is now. The services check again, and every refusal
 answers in the one error shape (core.api).
 """
 
-from datetime import date
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -24,7 +22,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from aftersales.accounts.models import Department
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day
 from aftersales.core.bidi import typed_file_name
 from aftersales.core.errors import DomainError
 from aftersales.core.fields import Id, Line, Year
@@ -96,6 +94,12 @@ def _file(media_type: str, description) -> dict:
     return {"responses": {200: {"description": description, "content": content}}}
 
 
+def _as(response, media_type: str):
+    """A file answer sent with the media type its operation documents."""
+    response["Content-Type"] = media_type
+    return response
+
+
 # --- reads -------------------------------------------------------------------
 
 
@@ -105,8 +109,8 @@ class ListFilters(Schema):
     department: Id | None = NinjaField(
         None, description=_lazy("Id of a department asked to study it.")
     )
-    received_from: date | None = NinjaField(None, description=_lazy("Received on or after."))
-    received_to: date | None = NinjaField(None, description=_lazy("Received on or before."))
+    received_from: Day | None = NinjaField(None, description=_lazy("Received on or after."))
+    received_to: Day | None = NinjaField(None, description=_lazy("Received on or before."))
     overdue: bool | None = NinjaField(
         None, description=_lazy("Only proposals past a study due date or decide-by date.")
     )
@@ -265,9 +269,12 @@ def acceptance_record(request, proposal_id: Id, lang: Line = ""):
 def attachment_download(request, attachment_id: Id):
     require(request.auth, "proposals.view_proposal")
     attachment = get_object_or_404(Attachment, pk=attachment_id)
-    return protected_download(
+    response = protected_download(
         attachment.file.name, download_name=typed_file_name(attachment.original_name)
     )
+    # Bytes to save, as documented, whatever their kind (the proposal lists it
+    # as content_type); never a type guessed from the name a customer gave.
+    return _as(response, "application/octet-stream")
 
 
 # --- P4: letters and calls ---------------------------------------------------
@@ -626,7 +633,8 @@ def inbound_mail_get(request, mail_id: Id):
 def inbound_mail_raw(request, mail_id: Id):
     require(request.auth, "proposals.handle_inbound_mail")
     inbound = get_object_or_404(InboundMail, pk=mail_id)
-    return protected_download(inbound.raw.name, download_name=f"mail-{inbound.pk}.eml")
+    response = protected_download(inbound.raw.name, download_name=f"mail-{inbound.pk}.eml")
+    return _as(response, "message/rfc822")
 
 
 @router.post(
@@ -911,10 +919,11 @@ def certificate_file(request, certificate_id: Id):
     certificate = get_object_or_404(Certificate, pk=certificate_id)
     if not certificate.file:
         raise Http404
-    return protected_download(
+    response = protected_download(
         certificate.file.name,
         download_name=certificates.certificate_download_name(certificate),
     )
+    return _as(response, "application/pdf")
 
 
 # --- My work -------------------------------------------------------------------------------

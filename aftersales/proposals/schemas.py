@@ -12,7 +12,9 @@ from typing import Literal
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
+from aftersales.core.api import NOT_BLANK, Day, Moment, Number
 from aftersales.core.fields import Id, Line, Text
+from aftersales.proposals.models import Category, CloseReason, DevelopmentMode
 
 SEEN_VERSION = _(
     "The proposal's version you read; if someone changed it since, the action answers 409 "
@@ -317,7 +319,7 @@ class ProposalDetailOut(ProposalOut):
 
 
 class NewCustomerIn(Schema):
-    name: Line = Field(..., max_length=200)
+    name: Line = Field(..., min_length=1, max_length=200, pattern=NOT_BLANK)
     email: Line = Field("", max_length=254)
     phone: Line = Field("", max_length=40)
     postal_address: Text = Field("", max_length=500)
@@ -338,14 +340,15 @@ class ProposalIn(Schema):
         ),
     )
     channel: Literal["letter", "phone"]
-    received_at: datetime | None = Field(
+    received_at: Moment | None = Field(
         None, description=_("The postmark or call date; now if left out.")
     )
-    title: Line = Field(..., max_length=300)
-    content: Text = Field(..., max_length=20000)
-    language: Line | None = Field(
+    title: Line = Field(..., min_length=1, max_length=300, pattern=NOT_BLANK)
+    content: Text = Field(..., min_length=1, max_length=20000, pattern=NOT_BLANK)
+    # A Literal, not a pattern: pydantic leaves a pattern on an optional
+    # field out of the OpenAPI document.
+    language: Literal["zh-hans", "en"] | None = Field(
         None,
-        pattern="^(zh-hans|en)$",
         description=_("The proposal's language; the customer's preferred language if left out."),
     )
 
@@ -355,12 +358,16 @@ class VersionIn(Schema):
 
 
 class AcceptIn(VersionIn):
-    category: Line = Field(..., description=_("product, service, process or other"))
-    summary: Text
+    category: Literal[tuple(Category.values)] = Field(
+        ..., description=_("product, service, process or other")
+    )
+    summary: Text = Field(..., min_length=1, pattern=NOT_BLANK)
 
 
 class CloseIn(VersionIn):
-    reason: Line = Field(..., description=_("spam, misdirected, duplicate or other"))
+    reason: Literal[tuple(CloseReason.values)] = Field(
+        ..., description=_("spam, misdirected, duplicate or other")
+    )
     note: Text = ""
     duplicate_of: Id | None = Field(
         None, description=_("The id of the proposal this one repeats (reason duplicate).")
@@ -368,27 +375,34 @@ class CloseIn(VersionIn):
 
 
 class RouteIn(VersionIn):
-    departments: list[Id] = Field(..., description=_("Ids of the departments asked to study."))
-    due_date: date | None = Field(
+    departments: list[Id] = Field(
+        ..., min_length=1, description=_("Ids of the departments asked to study.")
+    )
+    due_date: Day | None = Field(
         None, description=_("The study's due date; the policy's study period if left out.")
     )
 
 
 class OpinionIn(VersionIn):
-    opinion: Text
+    opinion: Text = Field(..., min_length=1, pattern=NOT_BLANK)
 
 
 class AdoptIn(VersionIn):
     implementing_department: Id = Field(..., description=_("Id of the implementing department."))
-    planned_date: date
-    measures: Text = Field(..., description=_("The improvement measures the customer is told."))
+    planned_date: Day
+    measures: Text = Field(
+        ...,
+        min_length=1,
+        pattern=NOT_BLANK,
+        description=_("The improvement measures the customer is told."),
+    )
     note: Text = ""
     development_mode: Literal["", "company", "joint"] = ""
     agreement_reference: Line = Field("", max_length=100)
 
 
 class NoteIn(VersionIn):
-    note: Text
+    note: Text = Field(..., min_length=1, pattern=NOT_BLANK)
 
 
 class ImplementedIn(VersionIn):
@@ -396,17 +410,19 @@ class ImplementedIn(VersionIn):
 
 
 class ReserveIn(VersionIn):
-    reason: Text
-    decide_by: date
+    reason: Text = Field(..., min_length=1, pattern=NOT_BLANK)
+    decide_by: Day
 
 
 class ExtendReserveIn(VersionIn):
-    decide_by: date
-    reason: Text
+    decide_by: Day
+    reason: Text = Field(..., min_length=1, pattern=NOT_BLANK)
 
 
 class DevelopmentIn(VersionIn):
-    development_mode: Line = Field(..., description=_("company or joint"))
+    development_mode: Literal[tuple(DevelopmentMode.values)] = Field(
+        ..., description=_("company or joint")
+    )
     agreement_reference: Line = Field("", max_length=100)
 
 
@@ -511,14 +527,19 @@ class EvaluationOpenIn(VersionIn):
 
 
 class ScoreIn(Schema):
-    creativity: Decimal = Field(..., description=_("From 0 to the policy's highest score."))
-    feasibility: Decimal
-    benefit: Decimal = Field(..., description=_("Overall benefit."))
+    creativity: Number = Field(..., description=_("From 0 to the policy's highest score."))
+    feasibility: Number
+    benefit: Number = Field(..., description=_("Overall benefit."))
     note: Text = ""
 
 
 class CloseScoringIn(Schema):
-    note: Text = Field(..., description=_("Why scoring closes before every member has scored."))
+    note: Text = Field(
+        ...,
+        min_length=1,
+        pattern=NOT_BLANK,
+        description=_("Why scoring closes before every member has scored."),
+    )
 
 
 class EvaluationVersionIn(Schema):
@@ -531,7 +552,7 @@ class EvaluationVersionIn(Schema):
 
 
 class PayIn(EvaluationVersionIn):
-    payment_reference: Line = Field(..., max_length=100)
+    payment_reference: Line = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
 
 
 # --- P12: certificates ----------------------------------------------------------

@@ -100,4 +100,5 @@ def test_a_cursor_that_is_not_one_of_ours_is_refused(cursor):
     # not json, {"pk": 0}, {"pk": 1.5}, {"id": 1}
     with pytest.raises(DomainError) as exc:
         decode_cursor(cursor)
-    assert (exc.value.code, exc.value.status) == ("invalid_cursor", 422)
+    # 400, not 422: any text fits the documented parameter (issue 7 item 7).
+    assert (exc.value.code, exc.value.status) == ("invalid_cursor", 400)
