@@ -1,6 +1,8 @@
 """Demo proposals at every step of P4-P10, made through the services, so a
 newcomer's `make run` shows the whole workflow. Only on a database that has
-no proposals yet."""
+no proposals yet. A demo step of the seeding registry, registered when
+proposals/seeding.py is imported; it runs after the staff and customers it
+uses."""
 
 from datetime import timedelta
 
@@ -8,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aftersales.accounts.models import Department
+from aftersales.core.seeding.registry import DemoPart, demo_step
 from aftersales.customers.models import ContactPoint
 from aftersales.proposals import services
 from aftersales.proposals.models import Category, Channel, CloseReason, Proposal
@@ -85,7 +88,12 @@ DEMO_PROPOSALS = [
 ]
 
 
-def seed_demo_proposals() -> int:
+@demo_step("proposals", order=30)
+def seed_demo_proposals() -> DemoPart:
+    return DemoPart(created=_seed_demo_proposals())
+
+
+def _seed_demo_proposals() -> int:
     if Proposal.objects.exists():
         return 0
     users = {u.username: u for u in User.objects.filter(is_active=True)}

@@ -34,13 +34,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from aftersales.accounts.models import Department
+from aftersales.accounts.seeding import EMPLOYEE_PREFIX
 from aftersales.core.roles import Role
-from aftersales.core.seeding.registry import anchor_day, seed_step
-from aftersales.core.seeding.scale import EMPLOYEE_PREFIX, YEARS_OF_HISTORY, _aware
+from aftersales.core.seeding.registry import YEARS_OF_HISTORY, anchor_day, aware, seed_step
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.notifications.models import Message
 from aftersales.notifications.rendering import render_message
 from aftersales.policy.models import PolicyVersion
+from aftersales.proposals import demo as _demo  # noqa: F401 - registers the demo step
 from aftersales.proposals import seed_text
 from aftersales.proposals.models import (
     Category,
@@ -183,7 +184,7 @@ class _Plan:
         self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self._days, self._offsets = {}, {}
         self._suffix = "+00" if connection.vendor == "postgresql" else ""
-        self.now = _aware(anchor_day()).timestamp()
+        self.now = aware(anchor_day()).timestamp()
         self.span = timedelta(days=365 * YEARS_OF_HISTORY).total_seconds()
         self.start = self.now - self.span
         self.customers = _customers(scale)

@@ -1,17 +1,29 @@
 """Seeding: a small demo department (``seed --demo``) and large data for
-benchmarks (``seed --scale N``), built from a registry of steps that later
-apps extend (see registry.py)."""
+benchmarks (``seed --scale N``), built from a registry of steps each app
+fills from its own ``seeding.py`` (see registry.py). This package holds only
+the machinery: the registry, bulk writers (bulk.py), text generators
+(text.py) and the record of what was seeded (state.py)."""
 
 import os
 import random
 import time
+from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from aftersales.core.seeding import scale as _core_steps  # noqa: F401 - registers core's steps
-from aftersales.core.seeding.registry import SeedStep, seed_step, seed_steps, set_anchor_day
+from aftersales.core.seeding.registry import (
+    DemoPart,
+    SeedStep,
+    demo_step,
+    demo_steps,
+    scale_counter,
+    scaled_count,
+    seed_step,
+    seed_steps,
+    set_anchor_day,
+)
 from aftersales.core.seeding.state import (
     generator_fingerprint,
     read_state,
@@ -20,20 +32,52 @@ from aftersales.core.seeding.state import (
     write_state,
 )
 
-__all__ = ["SeedStep", "run_scale", "seed_step", "seed_steps", "state_matches"]
+__all__ = [
+    "DemoPart",
+    "DemoResult",
+    "SeedStep",
+    "demo_already_seeded",
+    "demo_step",
+    "run_demo",
+    "run_scale",
+    "scale_counter",
+    "seed_step",
+    "seed_steps",
+    "state_matches",
+]
+
+
+@dataclass
+class DemoResult:
+    created: dict  # {step name: records created}, in the order the steps ran
+    logins: list  # (username, name, role labels, password)
+
+
+def demo_already_seeded() -> str | None:
+    """The name of the first demo step whose records already exist, if any."""
+    return next((step.name for step in demo_steps() if step.exists and step.exists()), None)
+
+
+@transaction.atomic
+def run_demo() -> DemoResult:
+    """Every registered demo step in order, in one transaction."""
+    result = DemoResult(created={}, logins=[])
+    for step in demo_steps():
+        part: DemoPart = step.fn()
+        result.created[step.name] = part.created
+        result.logins += part.logins
+    return result
 
 
 def run_scale(*, scale: int, seed: int, anchor=None, show_progress: bool = True, log=print) -> dict:
     """Run every registered step for ``scale`` customers and record the result."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
-    from aftersales.customers.models import Customer
-
     # VACUUM cannot run inside a transaction (as in tests); ANALYZE can.
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     steps = seed_steps()
     previous = read_state()
-    existing = Customer.objects.count()
+    existing = scaled_count()
     set_anchor_day(anchor)
 
     def progress(total: int, desc: str):
@@ -81,7 +125,8 @@ def run_scale(*, scale: int, seed: int, anchor=None, show_progress: bool = True,
         "schema": schema_fingerprint(),
         "generator": generator_fingerprint(steps),
         "steps": done,
-        "customers_total": Customer.objects.count(),
+        # Named for what the scale counts; the benchmark reads this key.
+        "customers_total": scaled_count(),
         "seconds": round(total, 1),
         "vendor": connection.vendor,
         "loadavg": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},

@@ -68,8 +68,7 @@ def forget_state(alias: str = "default") -> None:
 
 def state_matches(*, scale: int, seed: int, alias: str = "default") -> tuple[bool, str]:
     """(True, "") when the database holds exactly this seeding on this schema."""
-    from aftersales.core.seeding.registry import seed_steps
-    from aftersales.customers.models import Customer
+    from aftersales.core.seeding.registry import scaled_count, seed_steps
 
     state = read_state(alias)
     if state is None:
@@ -83,7 +82,7 @@ def state_matches(*, scale: int, seed: int, alias: str = "default") -> tuple[boo
     for key, value in wanted.items():
         if state.get(key) != value:
             return False, f"{key} is {state.get(key)!r}, wanted {value!r}"
-    live = Customer.objects.using(alias).count()
+    live = scaled_count(alias)
     if live != state.get("customers_total"):
         return (
             False,

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from aftersales.accounts.models import Department, StaffProfile
+from aftersales.accounts.seeding import DEMO_PASSWORD, STAFF
 from aftersales.core.roles import Role
-from aftersales.core.seeding.demo import DEMO_PASSWORD, STAFF
 from aftersales.core.seeding.state import read_state, state_matches
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.customers.normalize import normalize_email, normalize_phone
@@ -182,3 +182,25 @@ def test_demo_shows_proposals_at_every_step_of_p4_to_p10():
     before = Proposal.objects.count()
     seed("--demo")
     assert Proposal.objects.count() == before
+
+
+def test_each_app_registers_its_own_seeding_steps_in_dependency_order():
+    """Issue 8 item 3: core/seeding is the registry; accounts, customers and
+    proposals each seed their own records, staff before the customers they
+    take in, customers before their proposals."""
+    from aftersales.core.seeding.registry import demo_steps, seed_steps
+
+    demo = [(step.name, step.fn.__module__) for step in demo_steps()]
+    scale = [(step.name, step.fn.__module__) for step in seed_steps()]
+
+    assert demo == [
+        ("staff", "aftersales.accounts.seeding"),
+        ("customers", "aftersales.customers.seeding"),
+        ("proposals", "aftersales.proposals.demo"),
+    ]
+    assert scale == [
+        ("staff", "aftersales.accounts.seeding"),
+        ("customers", "aftersales.customers.seeding"),
+        ("proposals", "aftersales.proposals.seeding"),
+        ("proposals_search", "aftersales.proposals.seeding"),
+    ]

@@ -61,19 +61,16 @@ class Command(BaseCommand):
             )
 
     def _demo(self, *, if_empty: bool):
-        from aftersales.accounts.models import StaffProfile
-        from aftersales.core.seeding.demo import seed_demo
+        from aftersales.core.seeding import demo_already_seeded, run_demo
 
-        if if_empty and StaffProfile.objects.exists():
-            self.stdout.write("Staff already exist: demo data skipped (--if-empty).")
-            return
-        result = seed_demo()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data: {result.created_staff} staff, {result.created_customers} customers "
-                f"and {result.created_proposals} proposals created."
+        there = demo_already_seeded() if if_empty else None
+        if there:
+            self.stdout.write(
+                f"{there.capitalize()} already exist: demo data skipped (--if-empty)."
             )
-        )
+            return
+        result = run_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo data: {_counts(result.created)} created."))
         rows = [("username", "password", "name", "roles")]
         rows += [
             (u, p, n, ", ".join(str(r) for r in roles) or "-") for u, n, roles, p in result.logins
@@ -99,6 +96,12 @@ class Command(BaseCommand):
             if state
             else "never seeded with --scale"
         )
+
+
+def _counts(created: dict) -> str:
+    # {"staff": 14, "customers": 30, "proposals": 9} -> "14 staff, 30 customers and 9 proposals"
+    parts = [f"{n} {name}" for name, n in created.items()]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
 
 
 def _width(text: str) -> int:

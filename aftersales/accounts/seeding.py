@@ -1,39 +1,38 @@
-"""Core's large-data steps: departments and staff, then customers.
+"""The accounts app's seeding steps: departments and staff (see
+core/seeding/registry.py). They run first: every later step needs staff.
 
-Sizes follow the number of customers: one staff member per 2,000 customers
-(at least 12), one more department per 60 staff (at most 8 more). Staff go in
-by bulk_create; customers and their contacts by ``insert_rows`` (see bulk.py
-for why), 5,000 customers a transaction. Both with the history rows a service
-would have written.
+``seed --demo``: five departments and fourteen named staff, one or more for
+every role, made through the services; re-running leaves existing ones (by
+code or user name) as they are.
+
+``seed --scale N``: one staff member per 2,000 customers (at least 12), one
+more department per 60 staff (at most 8 more), by bulk_create with the
+history rows a service would have written.
 """
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
 from aftersales.accounts.models import Department, RoleChange, StaffProfile
+from aftersales.accounts.services import department_save, staff_create
 from aftersales.core.roles import Role
 from aftersales.core.seeding import text
-from aftersales.core.seeding.bulk import (
-    IdBlock,
-    bulk_create_with_history,
-    explicit_timestamps,
-    insert_rows,
-)
-from aftersales.core.seeding.registry import anchor_day, seed_step
-from aftersales.customers.models import ContactPoint, Customer
+from aftersales.core.seeding.bulk import bulk_create_with_history, explicit_timestamps
+from aftersales.core.seeding.registry import DemoPart, anchor_day, aware, demo_step, seed_step
 
 User = get_user_model()
 
-BATCH = 5000
-YEARS_OF_HISTORY = 3
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo logins on purpose
 # Seeded staff sign in with this password too; one hash serves them all
 # (hashing hundreds of passwords would take minutes).
-SEEDED_STAFF_PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo password
+SEEDED_STAFF_PASSWORD = DEMO_PASSWORD
 EMPLOYEE_PREFIX = "S"
 
 BASE_DEPARTMENTS = [
@@ -64,9 +63,181 @@ POSITIONS = {
     Role.ADMINISTRATOR: "系统管理员",
 }
 
+DEMO_DEPARTMENTS = [
+    *BASE_DEPARTMENTS,
+    ("management", "总经理办公室", "General manager's office", False),
+]
 
-def _aware(day, seconds: float = 0.0):
-    return timezone.make_aware(datetime.combine(day, time(8, 0))) + timedelta(seconds=seconds)
+
+# --- seed --demo ---------------------------------------------------------------
+
+
+@dataclass
+class DemoStaff:
+    username: str
+    name: str
+    dept: str
+    position: str
+    roles: list = field(default_factory=list)
+    years: float = 3.0  # since hire
+    new: bool = False  # I11(2): no proficient date yet, inspected weekly
+    language: str = "zh-hans"
+    manages: bool = False
+
+
+STAFF = [
+    DemoStaff(
+        "liu.jianguo",
+        "刘建国",
+        "management",
+        "总经理",
+        [Role.GENERAL_MANAGER, Role.COMMITTEE_MEMBER],
+        12,
+        manages=True,
+    ),
+    DemoStaff(
+        "chen.jing",
+        "陈静",
+        "aftersales",
+        "售后服务部经理",
+        [
+            Role.AFTERSALES_MANAGER,
+            Role.DEPARTMENT_MANAGER,
+            Role.COMMITTEE_MEMBER,
+            Role.INSPECTION_GROUP_MEMBER,
+        ],
+        8,
+        manages=True,
+    ),
+    DemoStaff(
+        "wang.fang",
+        "王芳",
+        "aftersales",
+        "客户服务经理",
+        [Role.CS_MANAGER, Role.INSPECTION_GROUP_MEMBER],
+        6,
+    ),
+    DemoStaff(
+        "li.na",
+        "李娜",
+        "aftersales",
+        "售后服务专员",
+        [Role.AFTERSALES_SPECIALIST, Role.INSPECTION_GROUP_MEMBER],
+        4,
+    ),
+    DemoStaff(
+        "zhang.min",
+        "张敏",
+        "aftersales",
+        "服务质量管理专员",
+        [Role.QUALITY_SPECIALIST, Role.INSPECTION_GROUP_MEMBER],
+        5,
+    ),
+    DemoStaff("sun.hao", "孙浩", "aftersales", "售后服务人员", [Role.SERVICE_WORKER], 3),
+    DemoStaff("zhu.ting", "朱婷", "aftersales", "售后服务人员", [Role.SERVICE_WORKER], 2),
+    DemoStaff("ma.lei", "马磊", "aftersales", "售后服务人员", [Role.SERVICE_WORKER], 0.2, new=True),
+    DemoStaff(
+        "emily.carter",
+        "Emily Carter",
+        "aftersales",
+        "Service worker",
+        [Role.SERVICE_WORKER],
+        0.1,
+        new=True,
+        language="en",
+    ),
+    DemoStaff(
+        "zhou.qiang",
+        "周强",
+        "quality",
+        "质量管理部经理",
+        [Role.DEPARTMENT_MANAGER, Role.COMMITTEE_MEMBER],
+        9,
+        manages=True,
+    ),
+    DemoStaff(
+        "wu.lei",
+        "吴磊",
+        "engineering",
+        "技术部经理",
+        [Role.DEPARTMENT_MANAGER, Role.COMMITTEE_MEMBER],
+        7,
+        manages=True,
+    ),
+    DemoStaff("gao.feng", "高峰", "engineering", "工程师", [], 4),
+    DemoStaff(
+        "xu.yan",
+        "Xu Yan (徐燕)",
+        "sales",
+        "Sales manager",
+        [Role.DEPARTMENT_MANAGER, Role.COMMITTEE_MEMBER],
+        6,
+        language="en",
+        manages=True,
+    ),
+    DemoStaff("admin", "系统管理员", "management", "系统管理员", [Role.ADMINISTRATOR], 5),
+]
+
+
+@demo_step("staff", order=10, exists=lambda: StaffProfile.objects.exists())
+def seed_demo_staff() -> DemoPart:
+    validate_password(DEMO_PASSWORD)
+    today = timezone.localdate()
+    departments = _demo_departments()
+    created = 0
+    logins = []
+    by = None
+    for person in STAFF:
+        user = User.objects.filter(username=person.username).first()
+        if user is None:
+            hired = today - timedelta(days=round(person.years * 365))
+            user = staff_create(
+                by=by,
+                username=person.username,
+                password=DEMO_PASSWORD,
+                employee_no=f"D{len(logins) + 1:03d}",
+                display_name=person.name,
+                department=departments[person.dept],
+                hire_date=hired,
+                email=f"{person.username}@corp.example",
+                position=person.position,
+                proficient_since=None if person.new else _proficient(hired, today),
+                language=person.language,
+                roles=[str(r) for r in person.roles],
+            )
+            created += 1
+        if person.roles and Role.ADMINISTRATOR in person.roles:
+            by = by or user
+        dept = departments[person.dept]
+        if person.manages and dept.manager_id is None:
+            department_save(by=by, department=dept, manager=user)
+        logins.append(
+            (person.username, person.name, [Role(r).label for r in person.roles], DEMO_PASSWORD)
+        )
+    return DemoPart(created=created, logins=logins)
+
+
+def _demo_departments() -> dict[str, Department]:
+    existing = {d.code: d for d in Department.objects.all()}
+    has_aftersales = any(d.is_aftersales for d in existing.values())
+    out = {}
+    for code, name, name_en, is_aftersales in DEMO_DEPARTMENTS:
+        out[code] = existing.get(code) or department_save(
+            by=None,
+            code=code,
+            name=name,
+            name_en=name_en,
+            is_aftersales=is_aftersales and not has_aftersales,
+        )
+    return out
+
+
+def _proficient(hired: date, today: date) -> date:
+    # Proficient a few months after hire, never in the future.
+    return min(today, hired + timedelta(days=120))
+
+
+# --- seed --scale N ------------------------------------------------------------
 
 
 @seed_step("staff", order=10, version=2)
@@ -132,7 +303,7 @@ def seed_staff(scale, rng, progress):
         if new:
             hired = today - timedelta(days=rng.randint(7, 150))
         proficient = None if new else min(today, hired + timedelta(days=rng.randint(60, 240)))
-        joined = _aware(hired)
+        joined = aware(hired)
         user = User(
             username=f"{stem}{index}",
             email=f"{stem}{index}@corp.example",
@@ -201,8 +372,6 @@ def _position(dept: Department, roles: list) -> str:
 def _departments(n_staff: int) -> list[Department]:
     """The four departments the regulation needs plus more for a larger company;
     existing ones (by code) are reused, so demo and scale data share them."""
-    from aftersales.accounts.services import department_save
-
     wanted = [
         *BASE_DEPARTMENTS,
         *[(c, n, e, False) for c, n, e in MORE_DEPARTMENTS[: min(8, n_staff // 60)]],
@@ -224,110 +393,3 @@ def _departments(n_staff: int) -> list[Department]:
     if not any(d.is_aftersales for d in out):
         out[0] = Department.objects.get(is_aftersales=True)
     return out
-
-
-@seed_step("customers", order=20, version=2)
-def seed_customers(scale, rng, progress):
-    """``scale`` customers with 1-2 contacts each, ids growing with time over
-    the last three years; contacts unique by construction (see text.py)."""
-    creators = list(
-        User.objects.filter(
-            groups__name__in=[Role.SERVICE_WORKER, Role.AFTERSALES_SPECIALIST, Role.CS_MANAGER],
-            profile__employee_no__startswith=EMPLOYEE_PREFIX,
-        )
-        .values_list("pk", flat=True)
-        .distinct()
-        .order_by("pk")
-    ) or [None]
-    customer_ids, contact_ids = IdBlock(Customer), IdBlock(ContactPoint)
-    offset = customer_ids.next - 1
-    end = _aware(anchor_day())
-    span = timedelta(days=365 * YEARS_OF_HISTORY).total_seconds()
-    start = end - timedelta(seconds=span)
-    contacts_made = 0
-    bar = progress(scale, "customers")
-    for first in range(0, scale, BATCH):
-        size = min(scale, first + BATCH) - first
-        customers, contacts = [], []
-        for i, pk in zip(range(first, first + size), customer_ids.take(size), strict=True):
-            created = start + timedelta(seconds=span * (i + rng.random()) / scale)
-            # One random() whatever the number of staff, so customers stay the
-            # same when the staff step changes.
-            creator = creators[int(rng.random() * len(creators))]
-            customer, points = _customer(rng, offset + i + 1, created, creator)
-            customer["id"] = pk
-            customers.append(customer)
-            for (kind, value, normalized), contact_pk in zip(
-                points, contact_ids.take(len(points)), strict=True
-            ):
-                contacts.append(
-                    {
-                        "id": contact_pk,
-                        "customer_id": pk,
-                        "kind": kind,
-                        "value": value,
-                        "normalized": normalized,
-                        "created_at": created,
-                        "updated_at": created,
-                        "version": 1,
-                        "history_date": created,
-                        "history_user_id": customer["created_by_id"],
-                    }
-                )
-        with transaction.atomic():
-            insert_rows(Customer, customers)
-            insert_rows(ContactPoint, contacts)
-        contacts_made += len(contacts)
-        bar.update(size)
-    bar.close()
-    customer_ids.close()
-    contact_ids.close()
-    return {"customers": scale, "contacts": contacts_made}
-
-
-def _customer(rng, index: int, created, creator_id):
-    roll = rng.random()
-    organisation = ""
-    if roll < 0.78:  # a person writing in Chinese
-        kind, lang = Customer.Kind.PERSON.value, "zh-hans"
-        name, stem = text.person_zh(rng)
-        pattern = rng.choices(("em", "m", "e", "p", "mp"), cum_weights=(45, 75, 90, 95, 100))[0]
-        if rng.random() < 0.12:
-            organisation = text.company_zh(rng)[0]
-    elif roll < 0.88:  # a person writing in English
-        kind, lang = Customer.Kind.PERSON.value, "en"
-        name, stem = text.person_en(rng)
-        pattern = rng.choices(("e", "em", "p", "ep"), cum_weights=(40, 80, 90, 100))[0]
-        if rng.random() < 0.2:
-            organisation = text.company_en(rng)[0]
-    else:  # an organisation: a hotel chain, a property manager, a retailer
-        kind = Customer.Kind.ORGANISATION.value
-        lang = "zh-hans" if roll < 0.97 else "en"
-        name, brand = text.company_zh(rng) if lang == "zh-hans" else text.company_en(rng)
-        stem = f"service.{brand}"
-        pattern = rng.choices(("el", "l", "e", "p", "ep"), cum_weights=(40, 60, 80, 90, 100))[0]
-    contacts = []
-    if "e" in pattern:
-        email = text.email(stem, index, rng)
-        contacts.append((ContactPoint.Kind.EMAIL.value, email, email.lower()))
-    if "m" in pattern:
-        contacts.append((ContactPoint.Kind.PHONE.value, *text.mobile(index, rng)))
-    if "l" in pattern:
-        contacts.append((ContactPoint.Kind.PHONE.value, *text.landline(index, rng)))
-    if "p" in pattern:
-        postal = text.address_en(rng) if lang == "en" else text.address_zh(rng)
-        contacts.append((ContactPoint.Kind.POSTAL.value, postal, ""))
-    customer = {
-        "kind": kind,
-        "name": name,
-        "organisation": organisation,
-        "preferred_language": lang,
-        "notes": text.note(rng, lang) if rng.random() < 0.25 else "",
-        "created_by_id": creator_id,
-        "created_at": created,
-        "updated_at": created,
-        "version": 1,
-        "history_date": created,
-        "history_user_id": creator_id,
-    }
-    return customer, contacts
