@@ -727,15 +727,8 @@ def _evaluation_out(evaluation_id: int, user) -> dict:
         ),
         pk=evaluation_id,
     )
-    # P11: members score on their own judgment: while scoring runs each sees
-    # only their own scores; afterwards those who approve or pay see them all
-    # (as on the page).
-    hidden = evaluation.status == Evaluation.Status.SCORING or not (
-        can(user, "proposals.approve_reward") or can(user, "proposals.manage_evaluation")
-    )
-
     def score(row: Score) -> dict:
-        shown = not hidden or row.member_id == user.pk
+        shown = rewards.score_visible(user, evaluation, row)
         values = {
             name: getattr(row, name) if shown else None
             for name in ("creativity", "feasibility", "benefit", "note")

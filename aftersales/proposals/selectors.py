@@ -412,7 +412,7 @@ def proposal_timeline(proposal, notices=None) -> list[dict]:
 def studies_answerable_by(user, studies) -> set[int]:
     """The ids of the open ``studies`` whose opinion ``user`` may write: the
     department's manager, or whom that manager delegated a managing role to.
-    The same rule as services.can_write_opinion, asked once for all the
+    The same rule as actions.can_write_opinion, asked once for all the
     studies of a page instead of once per study (P5)."""
 
     if not (user and user.is_authenticated and user.is_active):

@@ -29,9 +29,8 @@ from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import can, permission_required
 from aftersales.customers.services import customer_find_or_create
-from aftersales.proposals import forms, selectors, services
+from aftersales.proposals import actions, forms, selectors, services
 from aftersales.proposals.models import (
-    ADOPTED_STATUSES,
     Attachment,
     Proposal,
     Status,
@@ -107,34 +106,6 @@ def proposal_record(request):
 # --- the actions, as one table ---------------------------------------------
 
 
-def _may(perm):
-    return lambda user, proposal: can(user, perm)
-
-
-def _may_extend(user, proposal):
-    # P9: within the limit the customer service manager extends; past it only
-    # the after-sales department manager (the service checks which applies).
-    return can(user, "proposals.decide_proposal") or can(user, "proposals.extend_reserve")
-
-
-def _can_move(status):
-    return lambda proposal: proposal.can_move_to(status)
-
-
-def _decidable(status):
-    # P6: decided once every department has given its study opinion.
-    def check(proposal):
-        return proposal.can_move_to(status) and not _waiting_studies(proposal)
-
-    return check
-
-
-def _waiting_studies(proposal):
-    if proposal.status != Status.UNDER_STUDY:
-        return []
-    return [s for s in proposal.study_requests.all() if not s.is_answered]
-
-
 @dataclass(frozen=True)
 class Action:
     key: str
@@ -142,8 +113,6 @@ class Action:
     button: str
     article: str
     form_class: type
-    permitted: Callable
-    available: Callable
     run: Callable
     success: str
     danger: bool = False
@@ -161,8 +130,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Accept"),
             "P5",
             forms.AcceptForm,
-            _may("proposals.accept_proposal"),
-            _can_move(Status.ACCEPTED),
             lambda by, p, c, v: services.proposal_accept(
                 proposal=p, by=by, category=c["category"], summary=c["summary"], seen_version=v
             ),
@@ -174,8 +141,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Send for study"),
             "P5",
             forms.RouteForm,
-            _may("proposals.accept_proposal"),
-            lambda p: p.status in (Status.ACCEPTED, Status.UNDER_STUDY),
             lambda by, p, c, v: services.proposal_route(
                 proposal=p,
                 by=by,
@@ -191,8 +156,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Close"),
             "P5",
             forms.CloseForm,
-            _may("proposals.accept_proposal"),
-            _can_move(Status.CLOSED),
             lambda by, p, c, v: services.proposal_close(
                 proposal=p,
                 by=by,
@@ -210,8 +173,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Adopt"),
             "P7",
             forms.AdoptForm,
-            _may("proposals.decide_proposal"),
-            _decidable(Status.ADOPTED),
             lambda by, p, c, v: services.proposal_adopt(
                 proposal=p,
                 by=by,
@@ -231,8 +192,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Not adopt"),
             "P8",
             forms.NotAdoptForm,
-            _may("proposals.decide_proposal"),
-            _decidable(Status.NOT_ADOPTED),
             lambda by, p, c, v: services.proposal_not_adopt(
                 proposal=p, by=by, note=c["note"], seen_version=v
             ),
@@ -244,8 +203,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Reserve"),
             "P9",
             forms.ReserveForm,
-            _may("proposals.decide_proposal"),
-            _decidable(Status.RESERVED),
             lambda by, p, c, v: services.proposal_reserve(
                 proposal=p, by=by, reason=c["reason"], decide_by=c["decide_by"], seen_version=v
             ),
@@ -257,8 +214,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Extend"),
             "P9",
             forms.ExtendForm,
-            _may_extend,
-            lambda p: p.status == Status.RESERVED,
             lambda by, p, c, v: services.proposal_reserve_extend(
                 proposal=p, by=by, decide_by=c["decide_by"], reason=c["reason"], seen_version=v
             ),
@@ -271,8 +226,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Implemented"),
             "P7",
             forms.ImplementedForm,
-            services.can_record_implementation,
-            _can_move(Status.IMPLEMENTED),
             lambda by, p, c, v: services.proposal_implemented(
                 proposal=p, by=by, note=c["note"], seen_version=v
             ),
@@ -284,8 +237,6 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Save development mode"),
             "P10",
             forms.DevelopmentForm,
-            _may("proposals.decide_proposal"),
-            lambda p: p.status in ADOPTED_STATUSES,
             lambda by, p, c, v: services.proposal_set_development(
                 proposal=p,
                 by=by,
@@ -304,8 +255,6 @@ OPINION = Action(
     gettext_lazy("Submit opinion"),
     "P5",
     forms.OpinionForm,
-    lambda user, study: services.can_write_opinion(user, study),
-    lambda study: study.proposal.status == Status.UNDER_STUDY and not study.is_answered,
     lambda by, study, c, v: services.study_opinion_submit(
         study=study, by=by, opinion=c["opinion"], seen_version=v
     ),
@@ -330,15 +279,9 @@ def _intro(action: Action, proposal: Proposal) -> list[str]:
     """What the user needs to know before acting, beyond the field help."""
     if action.key == "reserve":
         limit, version = services.reserve_limit(services.local_today())
-        return [
-            _(
-                "A reserve lasts at most %(days)s days: decide by %(limit)s at the latest. "
-                "A longer period needs the after-sales department manager's approval, "
-                "given as an extension once reserved."
-            )
-            % {"days": version.value("reserve_max_days"), "limit": limit.isoformat()}
-        ]
-    if action.key == "extend":
+        return [services.reserve_limit_text(limit, version)]
+    if action.key == "extend" and proposal.reserved_on is not None:
+        # (A refused extension of a proposal that is not reserved shows no dates.)
         limit, _version = services.reserve_limit(proposal.reserved_on, proposal.reserve_policy)
         return [
             _("Currently to be decided by %(date)s.") % {"date": proposal.decide_by.isoformat()},
@@ -381,15 +324,15 @@ def _panels(user, proposal: Proposal, *, bound: Panel | None = None) -> list[Pan
     and status both (Proposal.can_move_to, services.can_*)."""
     panels = []
     open_studies = [
-        s for s in proposal.study_requests.all() if OPINION.available(_with(s, proposal))
+        s for s in proposal.study_requests.all() if actions.opinion_open(_with(s, proposal))
     ]
     answerable = selectors.studies_answerable_by(user, open_studies)
     for study in open_studies:
         if study.pk in answerable:
             panels.append(_panel(OPINION, proposal, study=study))
-    for action in ACTIONS.values():
-        if action.permitted(user, proposal) and action.available(proposal):
-            panels.append(_panel(action, proposal))
+    # Exactly what the services accept (proposals.actions).
+    for key in actions.allowed_actions(user, proposal):
+        panels.append(_panel(ACTIONS[key], proposal))
     if bound is not None:
         # The user's own form, with what they typed, replaces the empty one and
         # stays on the page even where the action no longer applies.
@@ -427,7 +370,7 @@ def _detail_context(request, proposal: Proposal, *, bound: Panel | None = None) 
     from aftersales.proposals.views_rewards import panel_context
 
     user = request.user
-    waiting = _waiting_studies(proposal)
+    waiting = actions.waiting_studies(proposal)
     # P11: the evaluation committee's panel, on adopted proposals only.
     rewards = panel_context(proposal, user) if proposal.is_adopted else {}
     return rewards | {
@@ -456,8 +399,11 @@ def _act(request, action: Action, proposal: Proposal, *, study=None):
     """Run one action for the request: refuse who may not take it (403), show
     a refusal on the form, a conflict on the whole page, success as a redirect."""
     target = study if study is not None else proposal
-    if not action.permitted(request.user, target):
-        raise PermissionDenied
+    if study is not None:
+        if not actions.can_write_opinion(request.user, study):
+            raise PermissionDenied
+    else:
+        actions.require_may(request.user, proposal, action.key)
     prefix = f"study{study.pk}" if study is not None else None
     form = action.form_class(request.POST, proposal=proposal, prefix=prefix)
     status = 400

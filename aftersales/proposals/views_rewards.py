@@ -299,15 +299,7 @@ def panel_context(proposal: Proposal, user) -> dict:
     members = list(evaluation.members.all()) if evaluation else []
     scores = list(evaluation.scores.all()) if evaluation else []
     scored_ids = {s.member_id for s in scores}
-    if scoring:
-        # P11: each member judges alone. While scoring runs nobody, not even
-        # the chair or the after-sales manager (both members too), sees
-        # another member's scores; only who has scored.
-        shown = [s for s in scores if s.member_id == user.pk]
-    elif can(user, "proposals.approve_reward") or can(user, "proposals.manage_evaluation"):
-        shown = scores
-    else:
-        shown = [s for s in scores if s.member_id == user.pk]
+    shown = [s for s in scores if rewards.score_visible(user, evaluation, s)]
     return {
         "evaluation": evaluation,
         "reward_members": members,

@@ -26,7 +26,7 @@ from aftersales.proposals.models import (
 LIMIT = 10
 
 # P5: the roles whose delegate writes a department's study opinion; the same
-# list as services.can_write_opinion, so nobody is shown a study they cannot answer.
+# list as actions.can_write_opinion, so nobody is shown a study they cannot answer.
 
 
 def _item(proposal, note):

@@ -16,6 +16,11 @@ moves the proposal through the shared engine (``PROPOSAL_FLOW``).
 Callers import the actions from here (``services.proposal_adopt``).
 """
 
+# Who may do what is asked of proposals.actions; these two are read often.
+from aftersales.proposals.actions import (  # noqa: E402, F401
+    can_record_implementation,
+    can_write_opinion,
+)
 from aftersales.proposals.services import rewards  # noqa: F401, E402
 from aftersales.proposals.services.common import (  # noqa: F401
     CONTENT_MAX,
@@ -34,9 +39,9 @@ from aftersales.proposals.services.decision import (  # noqa: F401
     proposal_reserve,
     proposal_reserve_extend,
     reserve_limit,
+    reserve_limit_text,
 )
 from aftersales.proposals.services.implementation import (  # noqa: F401
-    can_record_implementation,
     proposal_implemented,
     proposal_set_development,
 )
@@ -48,7 +53,6 @@ from aftersales.proposals.services.intake import (  # noqa: F401
     proposal_receive,
 )
 from aftersales.proposals.services.study import (  # noqa: F401
-    can_write_opinion,
     proposal_route,
     study_opinion_submit,
 )

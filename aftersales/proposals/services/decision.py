@@ -3,14 +3,14 @@
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
-from aftersales.core.permissions import can, require
+from aftersales.core.permissions import require
 from aftersales.policy.services import deadline_from
+from aftersales.proposals.actions import require_may, require_state
 from aftersales.proposals.counters import tally
 from aftersales.proposals.models import (
     PROPOSAL_FLOW,
@@ -30,17 +30,6 @@ from aftersales.proposals.services.common import (
 from aftersales.proposals.services.implementation import _check_development
 
 # --- P6-P9: the decision ---------------------------------------------------
-
-
-def _ready_to_decide(proposal: Proposal) -> None:
-    waiting = [s for s in proposal.study_requests.select_related("department") if not s.is_answered]
-    if proposal.status == Status.UNDER_STUDY and waiting:
-        raise DomainError(
-            "study_pending",
-            _("Waiting for study opinions from: %(names)s.")
-            % {"names": "、".join(str(s.department) for s in waiting)},
-            status=409,
-        )
 
 
 def _count_final_decision(proposal: Proposal, now) -> None:
@@ -63,7 +52,7 @@ def proposal_adopt(
 ) -> Proposal:
     """P7: adopt; the implementing department, planned date and improvement
     measures are required and are what the customer's notice states."""
-    require(by, "proposals.decide_proposal")
+    require_may(by, proposal, "adopt")
     measures = _clean_text(measures, field="measures", max_length=CONTENT_MAX)
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
     _required(
@@ -81,7 +70,7 @@ def proposal_adopt(
         )
     _check_development(development_mode, agreement_reference)
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    _ready_to_decide(proposal)
+    require_state(proposal, "adopt")
     now = timezone.now()
     proposal.decided_at, proposal.decided_by, proposal.decision_note = now, by, note
     proposal.implementing_department = implementing_department
@@ -124,11 +113,11 @@ def proposal_adopt(
 @transaction.atomic
 def proposal_not_adopt(*, proposal: Proposal, by, note: str, seen_version: int | None) -> Proposal:
     """P8: not adopted; the customer is told, with thanks."""
-    require(by, "proposals.decide_proposal")
+    require_may(by, proposal, "not_adopt")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
     _required({"note": note})
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    _ready_to_decide(proposal)
+    require_state(proposal, "not_adopt")
     now = timezone.now()
     proposal.decided_at, proposal.decided_by, proposal.decision_note = now, by, note
     PROPOSAL_FLOW.move(
@@ -149,13 +138,22 @@ def reserve_limit(reserved_on: date, version=None) -> tuple[date, object]:
     return deadline_from(reserved_on, "reserve_max_days", version=version)
 
 
+def reserve_limit_text(limit: date, version) -> str:
+    """P9's limit as the reserve form explains it and a refusal states it."""
+    return _(
+        "A reserve lasts at most %(days)s days (P9): decide by %(limit)s at the latest. "
+        "A longer period needs the after-sales department manager's approval, "
+        "given as an extension once reserved."
+    ) % {"days": version.value("reserve_max_days"), "limit": limit.isoformat()}
+
+
 @transaction.atomic
 def proposal_reserve(
     *, proposal: Proposal, by, reason: str, decide_by: date | None, seen_version: int | None
 ) -> Proposal:
     """P9: reserve, with a reason and a decide-by date at most
     ``reserve_max_days`` after today under the policy in force today."""
-    require(by, "proposals.decide_proposal")
+    require_may(by, proposal, "reserve")
     reason = _clean_text(reason, field="reason", max_length=CONTENT_MAX)
     _required({"reason": reason, "decide_by": decide_by})
     today = local_today()
@@ -169,16 +167,11 @@ def proposal_reserve(
     if decide_by > limit:
         raise DomainError(
             "p9_reserve_too_long",
-            _(
-                "A reserve lasts at most %(days)s days (P9): decide by %(limit)s at the latest. "
-                "A longer period needs the after-sales department manager's approval, "
-                "given as an extension once reserved."
-            )
-            % {"days": version.value("reserve_max_days"), "limit": limit.isoformat()},
+            reserve_limit_text(limit, version),
             fields={"decide_by": _("At the latest %(limit)s.") % {"limit": limit.isoformat()}},
         )
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    _ready_to_decide(proposal)
+    require_state(proposal, "reserve")
     proposal.decided_at, proposal.decided_by, proposal.decision_note = timezone.now(), by, reason
     proposal.reserve_reason = reason
     proposal.reserved_on = today
@@ -214,15 +207,11 @@ def proposal_reserve_extend(
     reserve date the customer service manager may; past it, only the
     after-sales department manager, whose approval and reason are recorded."""
     # Refused before anything about the proposal is read or told.
-    if not (can(by, "proposals.decide_proposal") or can(by, "proposals.extend_reserve")):
-        raise PermissionDenied("proposals.decide_proposal")
+    require_may(by, proposal, "extend")
     reason = _clean_text(reason, field="reason", max_length=CONTENT_MAX)
     _required({"decide_by": decide_by, "reason": reason})
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    if proposal.status != Status.RESERVED:
-        raise DomainError(
-            "not_reserved", _("Only a reserved proposal has a decide-by date."), status=409
-        )
+    require_state(proposal, "extend")
     limit, _version = reserve_limit(proposal.reserved_on, proposal.reserve_policy)
     if decide_by <= max(local_today(), proposal.decide_by):
         raise DomainError(

@@ -1,15 +1,13 @@
 """P7 and P10: after adoption — implementation done, and the development
 mode (company or joint, with an agreement reference)."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
-from aftersales.core.permissions import can, require
+from aftersales.proposals.actions import require_may, require_state
 from aftersales.proposals.models import (
-    ADOPTED_STATUSES,
     PROPOSAL_FLOW,
     DevelopmentMode,
     Proposal,
@@ -27,24 +25,15 @@ from aftersales.proposals.services.common import (
 # --- P7 / P10: after adoption ----------------------------------------------
 
 
-def can_record_implementation(user, proposal: Proposal) -> bool:
-    if not can(user, "proposals.record_implementation"):
-        return False
-    if can(user, "proposals.decide_proposal") or can(user, "proposals.manage_evaluation"):
-        return True
-    department = proposal.implementing_department
-    return department is not None and department.manager_id == user.pk
-
-
 @transaction.atomic
 def proposal_implemented(
     *, proposal: Proposal, by, note: str = "", seen_version: int | None
 ) -> Proposal:
     """P7: implementation done; the customer is told."""
-    if not can_record_implementation(by, proposal):
-        raise PermissionDenied("proposals.record_implementation")
+    require_may(by, proposal, "implemented")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
+    require_state(proposal, "implemented")
     proposal.implemented_at = timezone.now()
     proposal.implemented_by = by
     proposal.implementation_note = note
@@ -92,19 +81,14 @@ def proposal_set_development(
     seen_version: int | None,
 ) -> Proposal:
     """P10: the development mode of an adopted proposal."""
-    require(by, "proposals.decide_proposal")
+    require_may(by, proposal, "development")
     _required({"development_mode": development_mode})
     agreement_reference = _clean_text(
         agreement_reference, field="agreement_reference", max_length=100
     )
     _check_development(development_mode, agreement_reference)
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    if proposal.status not in ADOPTED_STATUSES:
-        raise DomainError(
-            "not_adopted",
-            _("Only an adopted proposal has a development mode (P10)."),
-            status=409,
-        )
+    require_state(proposal, "development")
     proposal.development_mode = development_mode
     proposal.agreement_reference = agreement_reference
     proposal.save(update_fields={"development_mode", "agreement_reference"})

@@ -13,6 +13,7 @@ from aftersales.core.errors import DomainError
 from aftersales.core.permissions import require
 from aftersales.policy.services import policy_value
 from aftersales.proposals import search
+from aftersales.proposals.actions import require_may, require_state
 from aftersales.proposals.counters import tally
 from aftersales.proposals.models import (
     PROPOSAL_FLOW,
@@ -175,12 +176,13 @@ def proposal_accept(
     *, proposal: Proposal, by, category: str, summary: str, seen_version: int | None
 ) -> Proposal:
     """P5: the acceptance record: who accepted, when, category, summary."""
-    require(by, "proposals.accept_proposal")
+    require_may(by, proposal, "accept")
     summary = _clean_text(summary, field="summary", max_length=CONTENT_MAX)
     _required({"category": category, "summary": summary})
     if category not in Category.values:
         raise DomainError("invalid_category", _("Unknown category."), fields={"category": ""})
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
+    require_state(proposal, "accept")
     proposal.accepted_at = timezone.now()
     proposal.accepted_by = by
     proposal.category = category
@@ -207,7 +209,7 @@ def proposal_close(
     """P5: what is not a proposal is closed with a reason and no thank-you. A
     duplicate is linked to the proposal it repeats, and its customer is told
     where that one is handled."""
-    require(by, "proposals.accept_proposal")
+    require_may(by, proposal, "close")
     note = _clean_text(note, field="note", max_length=CONTENT_MAX)
     if reason not in CloseReason.values:
         raise DomainError(
@@ -245,6 +247,7 @@ def proposal_close(
     else:
         duplicate_of = None
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
+    require_state(proposal, "close")
     proposal.close_reason = reason
     proposal.close_note = note
     proposal.duplicate_of = duplicate_of

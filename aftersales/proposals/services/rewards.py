@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.selectors import users_with_role
 from aftersales.core.errors import DomainError
-from aftersales.core.permissions import require
+from aftersales.core.permissions import can, require
 from aftersales.core.roles import Role
 from aftersales.policy.services import policy_in_force
 from aftersales.proposals.models import (
@@ -154,6 +154,18 @@ def _score_value(value, *, field: str, top: Decimal) -> Decimal:
             fields={field: _("From 0 to %(max)s.") % {"max": top}},
         )
     return number
+
+
+def score_visible(user, evaluation: Evaluation, score: Score) -> bool:
+    """P11: each member judges alone. While scoring runs nobody, not even the
+    chair or the after-sales manager (both members too), sees another
+    member's scores, only who has scored; afterwards those who approve or pay
+    the reward see them all. The page and the API both ask this."""
+    if score.member_id == user.pk:
+        return True
+    if evaluation.status == Evaluation.Status.SCORING:
+        return False
+    return can(user, "proposals.approve_reward") or can(user, "proposals.manage_evaluation")
 
 
 def is_member(evaluation: Evaluation, user) -> bool:

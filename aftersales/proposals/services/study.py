@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import ConflictError, DomainError
-from aftersales.core.permissions import require
 from aftersales.policy.services import deadline_from
+from aftersales.proposals.actions import can_write_opinion, require_may, require_state
 from aftersales.proposals.counters import tally
 from aftersales.proposals.models import (
     PROPOSAL_FLOW,
@@ -18,7 +18,6 @@ from aftersales.proposals.models import (
     ProposalEvent,
     Status,
     StudyRequest,
-    opinion_delegators,
 )
 from aftersales.proposals.services.common import (
     CONTENT_MAX,
@@ -44,7 +43,7 @@ def proposal_route(
     """P5: send an accepted proposal to one or more departments for study, each
     with a due date (policy ``study_due_days`` unless given). Departments can
     be added while the study runs."""
-    require(by, "proposals.accept_proposal")
+    require_may(by, proposal, "route")
     # A department named twice is asked once (one study per department).
     departments = list({d.pk: d for d in departments}.values())
     if not departments:
@@ -71,12 +70,7 @@ def proposal_route(
             fields={"departments": _("Give the department a manager first.")},
         )
     proposal = PROPOSAL_FLOW.lock(proposal, seen_version)
-    if proposal.status not in (Status.ACCEPTED, Status.UNDER_STUDY):
-        raise DomainError(
-            "transition_forbidden",
-            _("Only an accepted proposal, or one under study, can be sent for study."),
-            status=409,
-        )
+    require_state(proposal, "route")
     already = set(proposal.study_requests.values_list("department_id", flat=True))
     new = [d for d in departments if d.pk not in already]
     if not new:
@@ -113,19 +107,6 @@ def proposal_route(
             {"department": str(request.department), "due_date": due_date},
         )
     return requests
-
-
-def can_write_opinion(user, study: StudyRequest) -> bool:
-    """The department's manager, or whom that manager delegated a managing role to."""
-
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    manager_id = study.department.manager_id
-    if manager_id is None:
-        return False
-    if user.pk == manager_id:
-        return True
-    return opinion_delegators(user).filter(delegator_id=manager_id).exists()
 
 
 @transaction.atomic

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from aftersales.core.roles import Role
+from aftersales.proposals.actions import can_write_opinion
 from aftersales.proposals.models import Evaluation, InboundMail, Proposal
-from aftersales.proposals.services import can_write_opinion, rewards
+from aftersales.proposals.services import rewards
 from aftersales.proposals.tests.factories import (
     adopted,
     fresh,
