@@ -40,6 +40,11 @@ BREAK = "|"
 # PostgreSQL keeps positions up to 16383 in a tsvector and 256 per lexeme.
 _PG_MAX_POSITION = 16383
 _PG_MAX_POSITIONS_PER_LEXEME = 256
+# PostgreSQL refuses a lexeme over 2,047 bytes ("word is too long"). Nobody
+# searches by a word of over a hundred letters, so a longer run (a pasted
+# hash, 20,000 letters with no space) is left out of the index, on both
+# databases alike.
+MAX_WORD = 100
 
 
 def tokens(text: str) -> list[str]:
@@ -60,7 +65,8 @@ def tokens(text: str) -> list[str]:
                 out += [a + b for a, b in zip(run, run[1:], strict=False)]
             previous_cjk = True
         else:
-            out.append(word.lower())
+            if len(word) <= MAX_WORD:
+                out.append(word.lower())
             previous_cjk = False
     return out
 

@@ -245,3 +245,18 @@ def test_postgresql_keeps_detailed_statistics_on_the_search_column(db):
             "WHERE attrelid = 'proposals_search'::regclass AND attname = 'doc'"
         )
         assert cursor.fetchone()[0] == 10000
+
+
+def test_issue7_an_unbroken_19000_letter_proposal_is_stored_and_its_words_stay_findable(
+    db, cs_manager
+):
+    """PostgreSQL refuses a lexeme over 2,047 bytes; a proposal of 20,000
+    letters with no space once gave a 500 there. The run is left out of the
+    index, the words around it are not."""
+    content = "退货 " + "x" * 19000 + " warranty"
+    proposal = make_proposal(content=content)
+
+    assert Proposal.objects.get(pk=proposal.pk).content == content
+    assert "x" * 19000 not in search.tokens(content)
+    assert "warranty" in search.tokens(content)
+    assert found(cs_manager, "warranty") == [proposal.pk]
