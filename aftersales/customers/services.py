@@ -147,11 +147,26 @@ def _refuse_duplicates(contacts, exclude_customer: Customer | None = None) -> No
 def customer_find_or_create(
     *, name: str, email: str = "", phone: str = "", **fields
 ) -> tuple[Customer, bool]:
-    """Intake channels call this: the known customer, or a new one."""
+    """Intake channels call this: the known customer, or a new one.
+
+    Two requests with the same new address at once: the second one's insert
+    is refused, and it takes the customer the first one made instead (its
+    refusal names that customer, which a public page must never show)."""
     existing = customer_find(email=email, phone=phone)
     if existing:
         return existing, False
-    return customer_create(name=name, email=email, phone=phone, **fields), True
+    try:
+        with transaction.atomic():
+            return customer_create(name=name, email=email, phone=phone, **fields), True
+    except DomainError as exc:
+        if exc.code != "duplicate_customer":
+            raise
+        existing = customer_find(email=email, phone=phone)
+        if existing is None:
+            raise DomainError(
+                "try_again", _("Something went wrong while saving; please send it again.")
+            ) from None
+        return existing, False
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ answers in the one error shape (core.api).
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -29,9 +28,7 @@ from aftersales.core.fields import Id, Line, Year
 from aftersales.core.files import protected_download
 from aftersales.core.permissions import can, require
 from aftersales.customers.models import Customer
-from aftersales.customers.services import customer_find_or_create
 from aftersales.notifications.rendering import language_or_default
-from aftersales.policy.services import policy_value
 from aftersales.proposals import certificates, selectors, services
 from aftersales.proposals.exports import XLSX, export_response
 from aftersales.proposals.filters import ProposalFilterForm
@@ -78,7 +75,7 @@ from aftersales.proposals.schemas import (
     user_brief,
 )
 from aftersales.proposals.services import rewards
-from aftersales.proposals.uploads import check_upload
+from aftersales.proposals.uploads import check_uploaded
 from aftersales.proposals.work import proposals_work
 
 router = Router(tags=["proposals"])
@@ -298,27 +295,25 @@ def proposal_create(request, payload: ProposalIn):
     received_at = payload.received_at
     if received_at is not None and timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)
-    with transaction.atomic():
-        # One transaction: a refused proposal leaves no new customer behind.
-        if payload.customer_id is not None:
-            customer = Customer.objects.filter(pk=payload.customer_id).first()
-            if customer is None:
-                raise DomainError(
-                    "unknown_customer",
-                    _("There is no such customer."),
-                    fields={"customer_id": _("Unknown customer.")},
-                )
-        else:
-            customer, _created = customer_find_or_create(by=request.auth, **payload.customer.dict())
-        proposal = services.proposal_receive(
-            customer=customer,
-            channel=payload.channel,
-            title=payload.title,
-            content=payload.content,
-            language=payload.language,
-            received_at=received_at,
-            by=request.auth,
-        )
+    customer = None
+    if payload.customer_id is not None:
+        customer = Customer.objects.filter(pk=payload.customer_id).first()
+        if customer is None:
+            raise DomainError(
+                "unknown_customer",
+                _("There is no such customer."),
+                fields={"customer_id": _("Unknown customer.")},
+            )
+    proposal, _customer, _created = services.proposal_receive_for(
+        customer=customer,
+        contact=payload.customer.dict() if customer is None else None,
+        channel=payload.channel,
+        title=payload.title,
+        content=payload.content,
+        language=payload.language,
+        received_at=received_at,
+        by=request.auth,
+    )
     return Status(201, _detail(proposal.pk))
 
 
@@ -334,9 +329,7 @@ def proposal_create(request, payload: ProposalIn):
 def attachment_upload(request, proposal_id: Id, file: File[UploadedFile]):
     require(request.auth, "proposals.add_proposal")
     proposal = _proposal(proposal_id)
-    max_bytes = int(policy_value("attachment_max_mb")) * 1024 * 1024
-    # One byte past the limit is enough to know it is too large.
-    checked = check_upload(file.name or "", file.read(max_bytes + 1), max_bytes=max_bytes)
+    checked = check_uploaded(file)
     attachment = services.proposal_attach_original(
         proposal=proposal, checked=checked, by=request.auth
     )
@@ -727,6 +720,7 @@ def _evaluation_out(evaluation_id: int, user) -> dict:
         ),
         pk=evaluation_id,
     )
+
     def score(row: Score) -> dict:
         shown = rewards.score_visible(user, evaluation, row)
         values = {

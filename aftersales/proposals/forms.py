@@ -16,7 +16,6 @@ from aftersales.core.fields import (
     LineField,
     TextField,
 )
-from aftersales.policy.services import policy_value
 from aftersales.proposals.models import (
     Attachment,
     Category,
@@ -25,7 +24,7 @@ from aftersales.proposals.models import (
     DevelopmentMode,
     Proposal,
 )
-from aftersales.proposals.uploads import check_upload
+from aftersales.proposals.uploads import check_uploaded
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -103,14 +102,10 @@ class RecordForm(forms.Form):
 
     def clean_files(self):
         """Each file judged by its bytes, not its name (P4)."""
-        max_bytes = int(policy_value("attachment_max_mb")) * 1024 * 1024
         checked, errors = [], []
         for upload in self.cleaned_data.get("files") or []:
             try:
-                # One byte past the limit is enough to know it is too large.
-                checked.append(
-                    check_upload(upload.name, upload.read(max_bytes + 1), max_bytes=max_bytes)
-                )
+                checked.append(check_uploaded(upload))
             except DomainError as exc:
                 errors.append(str(exc.message))
         if errors:

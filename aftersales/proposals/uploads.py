@@ -113,6 +113,21 @@ class CheckedFile:
     sha256: str
 
 
+def attachment_max_bytes() -> int:
+    """P4: the largest file accepted, from the policy in force."""
+    from aftersales.policy.services import policy_value
+
+    return int(policy_value("attachment_max_mb")) * 1024 * 1024
+
+
+def check_uploaded(upload, *, max_bytes: int | None = None) -> CheckedFile:
+    """An uploaded file judged by its bytes, never its name (P4). One byte
+    past the limit is read at most, so an oversized upload is never held in
+    memory whole."""
+    max_bytes = max_bytes or attachment_max_bytes()
+    return check_upload(upload.name or "", upload.read(max_bytes + 1), max_bytes=max_bytes)
+
+
 def check_upload(name: str, data: bytes, *, max_bytes: int, allowed=ALLOWED_TYPES) -> CheckedFile:
     """Refuse an empty, too large or disallowed file with a message naming it."""
     shown = safe_name(name, "application/octet-stream")

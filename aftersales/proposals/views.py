@@ -14,7 +14,6 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -28,7 +27,6 @@ from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.files import protected_download
 from aftersales.core.forms import apply_domain_error, int_or_none
 from aftersales.core.permissions import can, permission_required
-from aftersales.customers.services import customer_find_or_create
 from aftersales.proposals import actions, forms, selectors, services
 from aftersales.proposals.models import (
     Attachment,
@@ -57,26 +55,22 @@ def proposal_record(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            # The customer and the proposal are saved together or not at all.
-            with transaction.atomic():
-                customer, created = customer_find_or_create(
-                    name=data["name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    postal_address=data["postal_address"],
-                    preferred_language=data["preferred_language"],
-                    by=request.user,
-                )
-                proposal = services.proposal_receive(
-                    customer=customer,
-                    channel=data["channel"],
-                    title=data["title"],
-                    content=data["content"],
-                    language=data["preferred_language"],
-                    received_at=_received_at(data["received_at"]),
-                    by=request.user,
-                    files=[(checked, form.attachment_kind()) for checked in data["files"]],
-                )
+            proposal, customer, created = services.proposal_receive_for(
+                contact={
+                    "name": data["name"],
+                    "email": data["email"],
+                    "phone": data["phone"],
+                    "postal_address": data["postal_address"],
+                    "preferred_language": data["preferred_language"],
+                },
+                channel=data["channel"],
+                title=data["title"],
+                content=data["content"],
+                language=data["preferred_language"],
+                received_at=_received_at(data["received_at"]),
+                by=request.user,
+                files=[(checked, form.attachment_kind()) for checked in data["files"]],
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:

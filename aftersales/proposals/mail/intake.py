@@ -32,10 +32,8 @@ from aftersales.core.fields import clean_line, clean_text
 from aftersales.core.permissions import require
 from aftersales.customers.models import ContactPoint
 from aftersales.customers.normalize import normalize_email
-from aftersales.customers.services import customer_find_or_create
 from aftersales.notifications.models import Message
 from aftersales.notifications.services import outbox_record_bounce
-from aftersales.policy.services import policy_value
 from aftersales.proposals import services
 from aftersales.proposals.mail.parse import ParsedMail, dedupe_key, parse
 from aftersales.proposals.models import (
@@ -45,7 +43,7 @@ from aftersales.proposals.models import (
     Proposal,
     ProposalEvent,
 )
-from aftersales.proposals.uploads import check_upload
+from aftersales.proposals.uploads import attachment_max_bytes, check_upload
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +257,7 @@ def _checked_files(parsed: ParsedMail):
     """(checked file, kind) for each attachment that passes the upload
     check, and a note for each one refused. A refused file does not lose the
     mail: the raw message, file included, is kept on the InboundMail row."""
-    max_bytes = int(policy_value("attachment_max_mb")) * 1024 * 1024
+    max_bytes = attachment_max_bytes()
     checked, refused = [], []
     for mail_file in parsed.files:
         kind = Attachment.Kind.INLINE if mail_file.inline else Attachment.Kind.MAIL
@@ -319,18 +317,18 @@ def _attach(inbound: InboundMail, proposal: Proposal, parsed: ParsedMail) -> Int
 
 def _create(inbound: InboundMail, parsed: ParsedMail) -> IntakeResult:
     local_part = parsed.from_address.partition("@")[0]
-    customer, _created = customer_find_or_create(
-        name=(parsed.from_name or local_part)[:_NAME_MAX],
-        email=parsed.from_address,
-        preferred_language=parsed.language,
-    )
+    contact = {
+        "name": (parsed.from_name or local_part)[:_NAME_MAX],
+        "email": parsed.from_address,
+        "preferred_language": parsed.language,
+    }
     first_line = next((line.strip() for line in parsed.text.splitlines() if line.strip()), "")
     title = parsed.subject or first_line or _("(no subject)")
     content = parsed.text or parsed.subject
     if not content and parsed.files:
         content = _("(The mail has no text; see its attachments.)")
-    proposal = services.proposal_receive(
-        customer=customer,
+    proposal, customer, _created = services.proposal_receive_for(
+        contact=contact,
         channel=Channel.EMAIL,
         title=title[: services.TITLE_MAX],
         content=_clip(content, services.CONTENT_MAX),

@@ -51,6 +51,7 @@ from aftersales.proposals.services.intake import (  # noqa: F401
     proposal_attach_original,
     proposal_close,
     proposal_receive,
+    proposal_receive_for,
 )
 from aftersales.proposals.services.study import (  # noqa: F401
     proposal_route,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core.errors import DomainError
 from aftersales.core.permissions import require
+from aftersales.customers.services import customer_find_or_create
 from aftersales.policy.services import policy_value
 from aftersales.proposals import search
 from aftersales.proposals.actions import require_may, require_state
@@ -97,6 +98,23 @@ def proposal_receive(
     if acknowledge:
         _acknowledge(proposal, in_reply_to=source_message_id)
     return proposal
+
+
+@transaction.atomic
+def proposal_receive_for(
+    *, customer=None, contact: dict | None = None, by=None, **proposal
+) -> tuple[Proposal, object, bool]:
+    """P4: receive a proposal from a known ``customer``, or from whoever
+    ``contact`` (name, email, phone...) names, found or created. The customer
+    and the proposal are saved together or not at all, on every channel
+    (the staff form, the API, the portal, mail)."""
+    created = False
+    if customer is None:
+        customer, created = customer_find_or_create(
+            **contact, **({"by": by} if by is not None else {})
+        )
+    received = proposal_receive(customer=customer, by=by, **proposal)
+    return received, customer, created
 
 
 def _acknowledge(proposal: Proposal, *, in_reply_to: str = "") -> None:
