@@ -229,7 +229,7 @@ def proposal_get(request, proposal_id: Id):
     openapi_extra=_file("application/pdf", _lazy("The acceptance record.")),
 )
 def acceptance_record(request, proposal_id: Id, lang: Line = ""):
-    from aftersales.reports.pdf import acceptance_record_pdf
+    from aftersales.proposals.documents import acceptance_record_pdf
 
     require(request.auth, "proposals.view_proposal")
     # What the record prints, loaded as acceptance_record_pdf asks.

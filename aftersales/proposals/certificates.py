@@ -140,7 +140,7 @@ def _issue_locked(qualifier: Qualifier, *, year: int, by) -> Certificate | None:
     if Certificate.objects.filter(customer=customer, year=year).exists():
         return None
     from aftersales.notifications.rendering import language_or_default
-    from aftersales.reports.pdf import certificate_pdf
+    from aftersales.proposals.documents import certificate_pdf
 
     language = language_or_default(customer.preferred_language)
     certificate = Certificate(

@@ -107,7 +107,8 @@ def _back(evaluation_or_proposal):
 @permission_required("proposals.view_proposal")
 def acceptance_pdf(request, pk: int):
     """P5: the printable acceptance record, in ``?lang=`` or the page's language."""
-    from aftersales.reports.pdf import acceptance_record_pdf, pdf_failed_response
+    from aftersales.proposals.documents import acceptance_record_pdf
+    from aftersales.reports.pdf import pdf_failed_response
 
     proposal = get_object_or_404(
         Proposal.objects.select_related("customer", "accepted_by__profile").prefetch_related(

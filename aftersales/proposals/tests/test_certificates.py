@@ -163,7 +163,7 @@ def test_p12_a_year_is_judged_once_it_is_over(cs_manager):
 
 
 def test_p12_one_failure_does_not_stop_the_rest(monkeypatch, caplog):
-    from aftersales.reports import pdf
+    from aftersales.proposals import documents as pdf
 
     broken, fine = make_customer(name="坏"), make_customer(name="好")
     sent(broken, 3)

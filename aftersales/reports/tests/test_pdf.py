@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
+from aftersales.proposals import documents
 from aftersales.proposals.models import Certificate
 from aftersales.proposals.tests.factories import make_department, make_proposal, under_study
 from aftersales.reports import pdf
@@ -69,7 +70,7 @@ def render_record(proposal, language):
         .prefetch_related("study_requests__department")
         .get(pk=proposal.pk)
     )
-    return pdf.acceptance_record_pdf(proposal, language=language)
+    return documents.acceptance_record_pdf(proposal, language=language)
 
 
 def test_p5_acceptance_record_carries_the_record_in_chinese_with_the_font_embedded(
@@ -117,7 +118,7 @@ def certificate(tmp_path, settings):
 
 
 def test_p12_certificate_in_chinese_embeds_the_cjk_font(certificate):
-    data = pdf.certificate_pdf(certificate, language="zh-hans")
+    data = documents.certificate_pdf(certificate, language="zh-hans")
     text = text_of(data)
     assert "欧阳娜娜" in text
     assert "C-2025-0007" in text
@@ -125,7 +126,7 @@ def test_p12_certificate_in_chinese_embeds_the_cjk_font(certificate):
 
 
 def test_p12_certificate_in_english(certificate):
-    data = pdf.certificate_pdf(certificate, language="en")
+    data = documents.certificate_pdf(certificate, language="en")
     text = text_of(data)
     assert "Certificate of appreciation" in text
     assert "In 2025 you sent us 4 proposals." in text
@@ -138,7 +139,7 @@ def test_p12_certificate_font_is_embedded_as_poppler_sees_it(certificate, tmp_pa
     if pdffonts is None:
         pytest.skip("pdffonts is missing: apt-get install poppler-utils (or `make sysdeps`)")
     path = tmp_path / "certificate.pdf"
-    path.write_bytes(pdf.certificate_pdf(certificate, language="zh-hans"))
+    path.write_bytes(documents.certificate_pdf(certificate, language="zh-hans"))
     listing = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True)
     rows = [line.split() for line in listing.stdout.splitlines()[2:]]
     noto = [row for row in rows if "Noto-Sans-SC" in row[0]]

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from aftersales.core.errors import DomainError
 from aftersales.core.roles import Role
 from aftersales.customers.tests.factories import make_customer
+from aftersales.proposals import documents
 from aftersales.proposals.models import Certificate, Proposal
 from aftersales.proposals.services import CONTENT_MAX
 from aftersales.proposals.tests.factories import make_department, make_proposal, under_study
@@ -128,7 +129,7 @@ def test_issue7_item1_20k_of_every_shape_renders_and_extracts_whole(shape, propo
     # here (PostgreSQL's search index refuses a 20,000-byte word today).
     proposal = loaded(proposal_with("建议"))
     proposal.content = content
-    data = pdf.acceptance_record_pdf(proposal, language="zh-hans")
+    data = documents.acceptance_record_pdf(proposal, language="zh-hans")
     assert squeezed(content) in squeezed(pdftotext(data, tmp_path))
 
 
@@ -150,7 +151,7 @@ def test_issue7_item1_break_opportunities_added_to_a_run_do_not_reach_the_text(t
 
 def test_issue7_item1_thousands_of_blank_lines_print_as_two(proposal_with, tmp_path):
     content = "开头" + "\n" * (CONTENT_MAX - 4) + "结尾"
-    data = pdf.acceptance_record_pdf(loaded(proposal_with(content)), language="zh-hans")
+    data = documents.acceptance_record_pdf(loaded(proposal_with(content)), language="zh-hans")
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
     assert "开头\n结尾" in pdftotext(data, tmp_path)  # -raw prints no empty lines
 
@@ -246,7 +247,7 @@ def test_issue7_item1_a_stuck_render_does_not_hold_up_another(caplog):
             language="zh-hans",
             issued_at=timezone.now(),
         )
-        data = pdf.certificate_pdf(certificate, language="zh-hans")
+        data = documents.certificate_pdf(certificate, language="zh-hans")
         assert data.startswith(b"%PDF-")
         assert thread.is_alive(), "the other render finished before the stuck one gave up"
     finally:
@@ -308,7 +309,7 @@ def test_issue7_item6_extension_b_and_emoji_in_a_name_print_with_real_glyphs(set
         issued_at=timezone.now(),
     )
 
-    data = pdf.certificate_pdf(certificate, language="zh-hans")
+    data = documents.certificate_pdf(certificate, language="zh-hans")
 
     drawn = drawing_fonts(data)
     for char in RARE:
