@@ -42,7 +42,7 @@ def test_editing_a_customer_shows_who_changed_which_field_on_the_customer_page(
 
     history = history_block(client.get(customer.get_absolute_url()).content.decode())
     assert "Editor Person" in history
-    assert "<del>Old Name</del> → <ins>New Name</ins>" in history
+    assert "<del><bdi>Old Name</bdi></del> → <ins><bdi>New Name</bdi></ins>" in history
     latest = Customer.history.filter(id=customer.pk).latest("history_date")
     assert latest.history_user == editor
 
@@ -67,7 +67,7 @@ def test_editing_a_staff_profile_shows_the_administrator_and_the_change(
     history = history_block(
         client.get(reverse("accounts:staff_detail", args=[person.pk])).content.decode()
     )
-    assert "<del>Before Rename</del> → <ins>After Rename</ins>" in history
+    assert "<del><bdi>Before Rename</bdi></del> → <ins><bdi>After Rename</bdi></ins>" in history
     assert administrator.profile.display_name in history
     assert "<em>(by " not in history  # the reader sees a name, not an internal id
     assert person.profile.history.latest("history_date").history_user == administrator
