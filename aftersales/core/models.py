@@ -130,12 +130,20 @@ class WorkflowModel(BaseModel):
         return instance
 
 
-class WorkflowEvent(AppendOnlyModel):
-    """The event row for workflows whose app keeps no event table of its own
-    (policy versions): one row per move."""
+class AboutRecord(AppendOnlyModel):
+    """A kept row about any record, named by its type and id."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class WorkflowEvent(AboutRecord):
+    """The event row for workflows whose app keeps no event table of its own
+    (policy versions): one row per move."""
+
     old_status = models.CharField(max_length=30, blank=True)
     new_status = models.CharField(max_length=30, blank=True)
     by = models.ForeignKey(
@@ -155,7 +163,7 @@ class WorkflowEvent(AppendOnlyModel):
         return f"{self.content_type_id}:{self.object_id} {self.old_status} → {self.new_status}"
 
 
-class Signature(AppendOnlyModel):
+class Signature(AboutRecord):
     """One signer's answer at a sign-off step: signed, or returned with a
     comment. A return starts a new round; signatures of earlier rounds no
     longer count. Rows are never changed: the history of every round stays."""
@@ -164,8 +172,6 @@ class Signature(AppendOnlyModel):
         SIGNED = "signed", _("signed")
         RETURNED = "returned", _("returned")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
     step = models.CharField(max_length=40)
     round = models.PositiveIntegerField()
     slot = models.CharField(_("signing for"), max_length=60)
@@ -196,12 +202,10 @@ class Signature(AppendOnlyModel):
         return f"{self.step} #{self.round} {self.slot}: {self.kind}"
 
 
-class DeadlineNotice(AppendOnlyModel):
+class DeadlineNotice(AboutRecord):
     """A reminder or an escalation sent for a record in a state, once: the
     unique key is the claim, so two workers never send the same notice."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
     state = models.CharField(max_length=30)
     entered_at = models.DateTimeField()
     kind = models.CharField(max_length=10)  # remind | escalate

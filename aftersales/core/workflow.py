@@ -56,10 +56,14 @@ NOT_PERMITTED = "forbidden"  # the API's one code for 403
 TWO_ROLES = "two_roles"
 
 
+def about(record) -> dict:
+    """The fields of an AboutRecord row that name ``record``."""
+    return {"content_type": ContentType.objects.get_for_model(type(record)), "object_id": record.pk}
+
+
 def generic_event(obj, *, old, new, by, at, note, data) -> None:
     WorkflowEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=obj.pk,
+        **about(obj),
         old_status=old,
         new_status=new,
         by=by,
@@ -287,11 +291,7 @@ class SignOff:
     may_sign: Callable
 
     def _rows(self, record):
-        return Signature.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(record)),
-            object_id=record.pk,
-            step=self.step,
-        )
+        return Signature.objects.filter(**about(record), step=self.step)
 
     def round(self, record) -> int:
         return self._rows(record).filter(kind=Signature.Kind.RETURNED).count() + 1
@@ -321,18 +321,16 @@ class SignOff:
         for guard in self.workflow.guards:
             guard(user, record, self.done)
 
-    def sign(self, record, *, by, slot: str, seen_version: int | None, note: str = ""):
-        record = self.workflow.lock(record, seen_version)
-        self._check(by, record, slot)
+    def _answer(self, record, *, by, slot: str, kind: str, note: str) -> None:
+        """One answer per slot per round, kept as it was given."""
         try:
             with transaction.atomic():
                 Signature.objects.create(
-                    content_type=ContentType.objects.get_for_model(type(record)),
-                    object_id=record.pk,
+                    **about(record),
                     step=self.step,
                     round=self.round(record),
                     slot=slot,
-                    kind=Signature.Kind.SIGNED,
+                    kind=kind,
                     signer=by,
                     note=note,
                     at=timezone.now(),
@@ -341,6 +339,11 @@ class SignOff:
             raise ConflictError(
                 STALE, _("This has already been signed for %(slot)s.") % {"slot": slot}
             ) from None
+
+    def sign(self, record, *, by, slot: str, seen_version: int | None, note: str = ""):
+        record = self.workflow.lock(record, seen_version)
+        self._check(by, record, slot)
+        self._answer(record, by=by, slot=slot, kind=Signature.Kind.SIGNED, note=note)
         record.save(update_fields=[])  # a new version: readers of the old one are stale
         if set(self.slots(record)) <= set(self.signatures(record)):
             self.workflow.move(record, self.done, by=by, data={"step": self.step, "signed": slot})
@@ -357,17 +360,7 @@ class SignOff:
             )
         record = self.workflow.lock(record, seen_version)
         self._check(by, record, slot)
-        Signature.objects.create(
-            content_type=ContentType.objects.get_for_model(type(record)),
-            object_id=record.pk,
-            step=self.step,
-            round=self.round(record),
-            slot=slot,
-            kind=Signature.Kind.RETURNED,
-            signer=by,
-            note=note,
-            at=timezone.now(),
-        )
+        self._answer(record, by=by, slot=slot, kind=Signature.Kind.RETURNED, note=note)
         return self.workflow.move(
             record, self.returned_to, by=by, note=note, data={"step": self.step, "returned": slot}
         )
@@ -445,7 +438,9 @@ _SOURCES: list[Callable] = []
 
 
 def deadline_source(func: Callable) -> Callable:
-    _SOURCES.append(func)
+    # AppConfig.ready() may run more than once under some test runners.
+    if func not in _SOURCES:
+        _SOURCES.append(func)
     return func
 
 
@@ -453,8 +448,7 @@ def _claim(record, state: str, entered_at, kind: str, now) -> bool:
     try:
         with transaction.atomic():
             DeadlineNotice.objects.create(
-                content_type=ContentType.objects.get_for_model(type(record)),
-                object_id=record.pk,
+                **about(record),
                 state=state,
                 entered_at=entered_at,
                 kind=kind,

@@ -1,14 +1,10 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.apps import DomainConfig
 
-class PolicyConfig(AppConfig):
+
+class PolicyConfig(DomainConfig):
     name = "aftersales.policy"
     label = "policy"
     verbose_name = _("Policy")
-
-    def ready(self):
-        from aftersales.core.work import register_work
-        from aftersales.policy.work import policy_work
-
-        register_work(policy_work)
+    work = ("policy_work",)

@@ -353,6 +353,16 @@ def test_sign_off_refuses_a_stranger_a_second_signature_and_a_return_without_rea
 
 
 @pytest.mark.django_db
+def test_sign_off_a_slot_that_signed_cannot_also_return_in_the_same_round(draft, signing):
+    flow, sign_off, signers = signing
+    with transaction.atomic():
+        sign_off.sign(draft, by=signers["rd"], slot="rd", seen_version=None)
+    with pytest.raises(ConflictError), transaction.atomic():
+        sign_off.give_back(draft, by=signers["rd"], slot="rd", seen_version=None, note="oops")
+    assert _fresh(draft).status == Draft.DRAFT
+
+
+@pytest.mark.django_db
 def test_sign_off_checks_the_version_the_signer_saw(draft, signing):
     flow, sign_off, signers = signing
     seen = draft.version

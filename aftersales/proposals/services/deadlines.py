@@ -38,6 +38,18 @@ def _claim_once(model, pk: int, field: str) -> bool:
     )
 
 
+def _once(row, claim_field, proposal, template, recipients, context, kind, note, **data) -> int:
+    """One reminder or escalation for ``row``, claimed by setting
+    ``claim_field`` (never twice, even from two workers): the colleagues'
+    notice and the timeline's event, in one transaction. 1 if sent."""
+    with transaction.atomic():
+        if not _claim_once(type(row), row.pk, claim_field):
+            return 0
+        _staff_notice(template, proposal, recipients(), context)
+        _event(proposal, kind, note=note, **data)
+        return 1
+
+
 def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
     """P5 / P9 / P7: remind before due dates and escalate after them, each
     once. Safe to run any number of times; each row is handled in its own
@@ -58,85 +70,77 @@ def remind_and_escalate(*, today: date | None = None) -> dict[str, int]:
     for study in open_studies.filter(
         reminded_at__isnull=True, due_date__lte=today + days("study_reminder_days_before")
     ):
-        with transaction.atomic():
-            if _claim_once(StudyRequest, study.pk, "reminded_at"):
-                _staff_notice(
-                    "proposals/study_reminder",
-                    study.proposal,
-                    [study.department.manager],
-                    {"department": str(study.department), "due_date": study.due_date},
-                )
-                _event(
-                    study.proposal,
-                    ProposalEvent.Kind.REMINDER,
-                    note=str(study.department),
-                    department=study.department_id,
-                )
-                done["study_reminders"] += 1
+        done["study_reminders"] += _once(
+            study,
+            "reminded_at",
+            study.proposal,
+            "proposals/study_reminder",
+            lambda study=study: [study.department.manager],
+            {"department": str(study.department), "due_date": study.due_date},
+            ProposalEvent.Kind.REMINDER,
+            str(study.department),
+            department=study.department_id,
+        )
     for study in open_studies.filter(
         escalated_at__isnull=True, due_date__lte=today - days("study_escalation_days_after")
     ):
-        with transaction.atomic():
-            if _claim_once(StudyRequest, study.pk, "escalated_at"):
-                _staff_notice(
-                    "proposals/study_escalated",
-                    study.proposal,
-                    _cs_managers(),
-                    {"department": str(study.department), "due_date": study.due_date},
-                )
-                _event(
-                    study.proposal,
-                    ProposalEvent.Kind.ESCALATION,
-                    note=str(study.department),
-                    department=study.department_id,
-                )
-                done["study_escalations"] += 1
+        done["study_escalations"] += _once(
+            study,
+            "escalated_at",
+            study.proposal,
+            "proposals/study_escalated",
+            _cs_managers,
+            {"department": str(study.department), "due_date": study.due_date},
+            ProposalEvent.Kind.ESCALATION,
+            str(study.department),
+            department=study.department_id,
+        )
 
     reserved = Proposal.objects.filter(status=Status.RESERVED)
     for proposal in reserved.filter(
         reserve_reminded_at__isnull=True,
         decide_by__lte=today + days("reserve_reminder_days_before"),
     ):
-        with transaction.atomic():
-            if _claim_once(Proposal, proposal.pk, "reserve_reminded_at"):
-                _staff_notice(
-                    "proposals/reserve_reminder",
-                    proposal,
-                    _cs_managers(),
-                    {"decide_by": proposal.decide_by},
-                )
-                _event(proposal, ProposalEvent.Kind.REMINDER, note=_("Reserve decide-by date"))
-                done["reserve_reminders"] += 1
+        done["reserve_reminders"] += _once(
+            proposal,
+            "reserve_reminded_at",
+            proposal,
+            "proposals/reserve_reminder",
+            _cs_managers,
+            {"decide_by": proposal.decide_by},
+            ProposalEvent.Kind.REMINDER,
+            _("Reserve decide-by date"),
+        )
     for proposal in reserved.filter(
         reserve_escalated_at__isnull=True,
         decide_by__lte=today - days("reserve_escalation_days_after"),
     ):
-        with transaction.atomic():
-            if _claim_once(Proposal, proposal.pk, "reserve_escalated_at"):
-                _staff_notice(
-                    "proposals/reserve_escalated",
-                    proposal,
-                    _aftersales_managers() + _cs_managers(),
-                    {"decide_by": proposal.decide_by},
-                )
-                _event(proposal, ProposalEvent.Kind.ESCALATION, note=_("Reserve past its date"))
-                done["reserve_escalations"] += 1
+        done["reserve_escalations"] += _once(
+            proposal,
+            "reserve_escalated_at",
+            proposal,
+            "proposals/reserve_escalated",
+            lambda: _aftersales_managers() + _cs_managers(),
+            {"decide_by": proposal.decide_by},
+            ProposalEvent.Kind.ESCALATION,
+            _("Reserve past its date"),
+        )
 
     for proposal in Proposal.objects.filter(
         status=Status.ADOPTED,
         implementation_reminded_at__isnull=True,
         planned_implementation_date__lte=today + days("implementation_reminder_days_before"),
     ).select_related("implementing_department__manager"):
-        with transaction.atomic():
-            if _claim_once(Proposal, proposal.pk, "implementation_reminded_at"):
-                _staff_notice(
-                    "proposals/implementation_reminder",
-                    proposal,
-                    [proposal.implementing_department.manager],
-                    {"planned_date": proposal.planned_implementation_date},
-                )
-                _event(proposal, ProposalEvent.Kind.REMINDER, note=_("Planned implementation"))
-                done["implementation_reminders"] += 1
+        done["implementation_reminders"] += _once(
+            proposal,
+            "implementation_reminded_at",
+            proposal,
+            "proposals/implementation_reminder",
+            lambda proposal=proposal: [proposal.implementing_department.manager],
+            {"planned_date": proposal.planned_implementation_date},
+            ProposalEvent.Kind.REMINDER,
+            _("Planned implementation"),
+        )
     done["notice_escalations"] = _escalate_late_notices(days("notice_due_days"))
     return done
 
