@@ -14,12 +14,12 @@ EMOJI_SRC := node_modules/@fontsource/noto-emoji/files
 EMOJI_DST := aftersales/static/vendor/noto-emoji
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint format bench sysdeps messages makemessages clean help
+.PHONY: run test setup lint format bench sysdeps rundeps messages makemessages clean help
 
 help:
 	@echo "make run | make test | make lint | make format | make bench | make clean"
 
-run: setup sysdeps
+run: setup rundeps
 	$(BIN)/aftersales seed --demo --if-empty
 	$(BIN)/aftersales serve --mailsink
 
@@ -69,6 +69,10 @@ makemessages: $(VENV)/.installed
 # elsewhere the tests that need them skip and say what to install.
 sysdeps:
 	@bash scripts/sysdeps.sh
+
+# Serving needs only the PDFs' fallback font (fonts-hanazono), installed as root.
+rundeps:
+	@bash scripts/sysdeps.sh run
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
