@@ -1,8 +1,10 @@
 """API plumbing shared by every app: authentication, the one error shape,
-and keyset (cursor) pagination."""
+keyset (cursor) pagination, and the one shape of an action on a record."""
 
 import base64
 import binascii
+import functools
+import inspect
 import json
 import re
 from datetime import date, datetime
@@ -16,7 +18,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer, SessionAuth
@@ -25,7 +27,8 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from aftersales.core.errors import DomainError
-from aftersales.core.fields import Line, parse_id, pydantic_error_message
+from aftersales.core.fields import Id, Line, parse_id, pydantic_error_message
+from aftersales.core.permissions import can
 
 
 class ErrorOut(Schema):
@@ -338,3 +341,57 @@ def decode_cursor(cursor: str) -> int:
             # parameter, so this is a refusal past the schema, not of it (422).
             status=400,
         ) from None
+
+
+_PATH_ID = re.compile(r"\{(?:\w+:)?(\w+)\}")
+
+
+def record_action(
+    router,
+    path: str,
+    *,
+    permission: str | tuple[str, ...],
+    load,
+    answer=None,
+    response: dict,
+    status: int = 200,
+    method: str = "POST",
+    **documented,
+):
+    """Register an endpoint that acts on the one record ``path`` names, in the
+    shape every action of the API shares (STYLE rule 1):
+
+    1. ``permission`` (any one, when several are named) before anything is
+       read, so a user without it learns nothing of the record: 403;
+    2. ``load(id)``: the record, or 404;
+    3. the decorated ``body(request, record, *inputs)``, all that differs
+       from one action to the next: which service it calls (the one the page
+       calls, which checks the rule and ``seen_version`` again under its lock)
+       and what the inputs become;
+    4. ``answer(result)``, sent with ``status``: ``result`` is what the body
+       returned, or the record when it returned nothing; without ``answer``,
+       ``result`` itself.
+
+    The endpoint keeps the body's name and docstring (the operation id and
+    description) and takes the path's id as an ``Id`` and the body's inputs.
+    ``documented`` (summary, description, ...) goes to the operation as is."""
+    (key,) = _PATH_ID.findall(path)
+    permissions = (permission,) if isinstance(permission, str) else permission
+
+    def register(body):
+        @functools.wraps(body)
+        def endpoint(request, **inputs):
+            if not any(can(request.auth, perm) for perm in permissions):
+                raise PermissionDenied(permissions[0])
+            record = load(inputs.pop(key))
+            result = body(request, record, **inputs)
+            result = record if result is None else result
+            return Status(status, answer(result) if answer else result)
+
+        request_parameter, _record, *body_inputs = inspect.signature(body).parameters.values()
+        path_id = inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Id)
+        endpoint.__signature__ = inspect.Signature([request_parameter, path_id, *body_inputs])
+        router.api_operation([method], path, response=response, **documented)(endpoint)
+        return endpoint
+
+    return register

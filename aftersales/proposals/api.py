@@ -1,13 +1,15 @@
 """The proposal endpoints under /api/v1/proposals (P4-P12).
 
-Thin, as STYLE rule 1 asks: each endpoint checks the permission, looks up
+Thin, as STYLE rule 1 asks: each action checks the permission, looks up
 what the ids name, calls the same service the HTML views call and answers
-with the proposal as it is now. The services check again, and every refusal
-answers in the one error shape (core.api).
+with the record as it is now; that shape is core.api.record_action, so an
+endpoint here states only its service and what its input becomes. The
+services check again, and every refusal answers in the one error shape.
 """
 
+from dataclasses import replace
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -21,12 +23,12 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from aftersales.accounts.models import Department
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day, record_action
 from aftersales.core.bidi import typed_file_name
 from aftersales.core.errors import DomainError
 from aftersales.core.fields import Id, Line, Year
 from aftersales.core.files import protected_download
-from aftersales.core.permissions import can, require
+from aftersales.core.permissions import require
 from aftersales.customers.models import Customer
 from aftersales.notifications.rendering import language_or_default
 from aftersales.proposals import certificates, selectors, services
@@ -72,7 +74,6 @@ from aftersales.proposals.schemas import (
     ScoreIn,
     SummaryOut,
     WorkItemOut,
-    user_brief,
 )
 from aftersales.proposals.services import rewards
 from aftersales.proposals.uploads import check_uploaded
@@ -317,62 +318,66 @@ def proposal_create(request, payload: ProposalIn):
     return Status(201, _detail(proposal.pk))
 
 
-@router.post(
+def _proposal(proposal_id: int) -> Proposal:
+    return get_object_or_404(Proposal, pk=proposal_id)
+
+
+def _on_proposal(path: str, permission, *, answer=None, response=DETAIL, status=200, **documented):
+    """An action on one proposal (core.api.record_action); by default it
+    answers with the proposal's detail as it is now."""
+    return record_action(
+        router,
+        path,
+        permission=permission,
+        load=_proposal,
+        answer=answer or (lambda proposal: _detail(proposal.pk)),
+        response=response,
+        status=status,
+        **documented,
+    )
+
+
+@_on_proposal(
     "/{int:proposal_id}/attachments",
+    "proposals.add_proposal",
+    answer=lambda attachment: attachment,
     response={201: AttachmentOut, **ERROR_RESPONSES},
+    status=201,
     summary=_lazy("Attach the original of a letter or call"),
     description=_lazy(
         "P4: the scanned letter or the call note of a proposal recorded by staff, sent as "
         "multipart form data (field file). The file is judged by its content, not its name."
     ),
 )
-def attachment_upload(request, proposal_id: Id, file: File[UploadedFile]):
-    require(request.auth, "proposals.add_proposal")
-    proposal = _proposal(proposal_id)
-    checked = check_uploaded(file)
-    attachment = services.proposal_attach_original(
-        proposal=proposal, checked=checked, by=request.auth
+def attachment_upload(request, proposal, file: File[UploadedFile]):
+    return services.proposal_attach_original(
+        proposal=proposal, checked=check_uploaded(file), by=request.auth
     )
-    return Status(201, attachment)
 
 
 # --- P5: acceptance, closing, study ------------------------------------------
 
 
-def _proposal(proposal_id: int) -> Proposal:
-    return get_object_or_404(Proposal, pk=proposal_id)
-
-
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/accept",
-    response=DETAIL,
+    "proposals.accept_proposal",
     summary=_lazy("Accept a proposal"),
     description=_lazy("P5: the acceptance record: who accepted, when, category and summary."),
 )
-def proposal_accept(request, proposal_id: Id, payload: AcceptIn):
-    require(request.auth, "proposals.accept_proposal")
-    services.proposal_accept(
-        proposal=_proposal(proposal_id),
-        by=request.auth,
-        category=payload.category,
-        summary=payload.summary,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_accept(request, proposal, payload: AcceptIn):
+    services.proposal_accept(proposal=proposal, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/close",
-    response=DETAIL,
+    "proposals.accept_proposal",
     summary=_lazy("Close: not a proposal"),
     description=_lazy(
         "P5: spam, a complaint sent to the wrong place or a duplicate is closed with a reason "
         "and no thank-you; a duplicate names the proposal it repeats and its customer is told."
     ),
 )
-def proposal_close(request, proposal_id: Id, payload: CloseIn):
-    require(request.auth, "proposals.accept_proposal")
-    proposal = _proposal(proposal_id)
+def proposal_close(request, proposal, payload: CloseIn):
     duplicate_of = None
     if payload.duplicate_of is not None:
         duplicate_of = Proposal.objects.filter(pk=payload.duplicate_of).first()
@@ -382,15 +387,8 @@ def proposal_close(request, proposal_id: Id, payload: CloseIn):
                 _("There is no such proposal."),
                 fields={"duplicate_of": _("Unknown proposal.")},
             )
-    services.proposal_close(
-        proposal=proposal,
-        by=request.auth,
-        reason=payload.reason,
-        note=payload.note,
-        duplicate_of=duplicate_of,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+    arguments = {**payload.dict(), "duplicate_of": duplicate_of}
+    services.proposal_close(proposal=proposal, by=request.auth, **arguments)
 
 
 def _departments(ids: list[int], field: str) -> list[Department]:
@@ -405,30 +403,29 @@ def _departments(ids: list[int], field: str) -> list[Department]:
     return [found[pk] for pk in dict.fromkeys(ids)]
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/route",
-    response=DETAIL,
+    "proposals.accept_proposal",
     summary=_lazy("Send for study"),
     description=_lazy(
         "P5: ask one or more departments to study the proposal, each by the due date; "
         "departments can be added while the study runs."
     ),
 )
-def proposal_route(request, proposal_id: Id, payload: RouteIn):
-    require(request.auth, "proposals.accept_proposal")
-    proposal = _proposal(proposal_id)
-    services.proposal_route(
-        proposal=proposal,
-        by=request.auth,
-        departments=_departments(payload.departments, "departments"),
-        due_date=payload.due_date,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_route(request, proposal, payload: RouteIn):
+    departments = _departments(payload.departments, "departments")
+    arguments = {**payload.dict(), "departments": departments}
+    services.proposal_route(proposal=proposal, by=request.auth, **arguments)
 
 
-@router.post(
+@record_action(
+    router,
     "/studies/{int:study_id}/opinion",
+    permission="proposals.view_proposal",
+    load=lambda pk: get_object_or_404(
+        StudyRequest.objects.select_related("department", "proposal"), pk=pk
+    ),
+    answer=lambda study: _detail(study.proposal_id),
     response=DETAIL,
     summary=_lazy("Give a department's study opinion"),
     description=_lazy(
@@ -436,23 +433,16 @@ def proposal_route(request, proposal_id: Id, payload: RouteIn):
         "opinion, once. seen_version is the proposal's version."
     ),
 )
-def study_opinion(request, study_id: Id, payload: OpinionIn):
-    require(request.auth, "proposals.view_proposal")
-    study = get_object_or_404(
-        StudyRequest.objects.select_related("department", "proposal"), pk=study_id
-    )
-    services.study_opinion_submit(
-        study=study, by=request.auth, opinion=payload.opinion, seen_version=payload.seen_version
-    )
-    return _detail(study.proposal_id)
+def study_opinion(request, study, payload: OpinionIn):
+    services.study_opinion_submit(study=study, by=request.auth, **payload.dict())
 
 
 # --- P6-P10: decision, reserve, implementation, development ------------------
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/adopt",
-    response=DETAIL,
+    "proposals.decide_proposal",
     summary=_lazy("Adopt"),
     description=_lazy(
         "P6, P7: the customer service manager adopts the proposal; the implementing "
@@ -460,124 +450,72 @@ def study_opinion(request, study_id: Id, payload: OpinionIn):
         "are what the customer is told."
     ),
 )
-def proposal_adopt(request, proposal_id: Id, payload: AdoptIn):
-    require(request.auth, "proposals.decide_proposal")
-    proposal = _proposal(proposal_id)
+def proposal_adopt(request, proposal, payload: AdoptIn):
     (department,) = _departments([payload.implementing_department], "implementing_department")
-    services.proposal_adopt(
-        proposal=proposal,
-        by=request.auth,
-        implementing_department=department,
-        planned_date=payload.planned_date,
-        measures=payload.measures,
-        note=payload.note,
-        development_mode=payload.development_mode,
-        agreement_reference=payload.agreement_reference,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+    arguments = {**payload.dict(), "implementing_department": department}
+    services.proposal_adopt(proposal=proposal, by=request.auth, **arguments)
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/not-adopt",
-    response=DETAIL,
+    "proposals.decide_proposal",
     summary=_lazy("Not adopt"),
     description=_lazy("P6, P8: not adopted; the customer is told and thanked."),
 )
-def proposal_not_adopt(request, proposal_id: Id, payload: NoteIn):
-    require(request.auth, "proposals.decide_proposal")
-    services.proposal_not_adopt(
-        proposal=_proposal(proposal_id),
-        by=request.auth,
-        note=payload.note,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_not_adopt(request, proposal, payload: NoteIn):
+    services.proposal_not_adopt(proposal=proposal, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/reserve",
-    response=DETAIL,
+    "proposals.decide_proposal",
     summary=_lazy("Reserve"),
     description=_lazy(
         "P6, P9: reserve with a reason and a decide-by date within the policy's reserve "
         "limit; the customer is told it is reserved and why."
     ),
 )
-def proposal_reserve(request, proposal_id: Id, payload: ReserveIn):
-    require(request.auth, "proposals.decide_proposal")
-    services.proposal_reserve(
-        proposal=_proposal(proposal_id),
-        by=request.auth,
-        reason=payload.reason,
-        decide_by=payload.decide_by,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_reserve(request, proposal, payload: ReserveIn):
+    services.proposal_reserve(proposal=proposal, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/extend-reserve",
-    response=DETAIL,
+    ("proposals.decide_proposal", "proposals.extend_reserve"),
     summary=_lazy("Extend a reserve"),
     description=_lazy(
         "P9: move a reserve's decide-by date. Past the limit fixed on the reserve date only "
         "the after-sales department manager may, and the approval and reason are recorded."
     ),
 )
-def proposal_extend_reserve(request, proposal_id: Id, payload: ExtendReserveIn):
-    user = request.auth
-    if not (can(user, "proposals.decide_proposal") or can(user, "proposals.extend_reserve")):
-        raise PermissionDenied("proposals.extend_reserve")
-    services.proposal_reserve_extend(
-        proposal=_proposal(proposal_id),
-        by=user,
-        decide_by=payload.decide_by,
-        reason=payload.reason,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_extend_reserve(request, proposal, payload: ExtendReserveIn):
+    services.proposal_reserve_extend(proposal=proposal, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/implemented",
-    response=DETAIL,
+    "proposals.record_implementation",
     summary=_lazy("Record implementation done"),
     description=_lazy(
         "P7: the adopted proposal has been implemented; the customer is told. The customer "
         "service manager or the implementing department's manager records it."
     ),
 )
-def proposal_implemented(request, proposal_id: Id, payload: ImplementedIn):
-    require(request.auth, "proposals.record_implementation")
-    services.proposal_implemented(
-        proposal=_proposal(proposal_id),
-        by=request.auth,
-        note=payload.note,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_implemented(request, proposal, payload: ImplementedIn):
+    services.proposal_implemented(proposal=proposal, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/development",
-    response=DETAIL,
+    "proposals.decide_proposal",
     summary=_lazy("Set the development mode"),
     description=_lazy(
         "P10: an adopted proposal is developed by the company or jointly with the customer; "
         "joint development needs the agreement's reference."
     ),
 )
-def proposal_development(request, proposal_id: Id, payload: DevelopmentIn):
-    require(request.auth, "proposals.decide_proposal")
-    services.proposal_set_development(
-        proposal=_proposal(proposal_id),
-        by=request.auth,
-        development_mode=payload.development_mode,
-        agreement_reference=payload.agreement_reference,
-        seen_version=payload.seen_version,
-    )
-    return _detail(proposal_id)
+def proposal_development(request, proposal, payload: DevelopmentIn):
+    services.proposal_set_development(proposal=proposal, by=request.auth, **payload.dict())
 
 
 # --- P4: quarantined mail ------------------------------------------------------
@@ -630,8 +568,11 @@ def inbound_mail_raw(request, mail_id: Id):
     return _as(response, "message/rfc822")
 
 
-@router.post(
+@record_action(
+    router,
     "/inbound-mail/{int:mail_id}/retry",
+    permission="proposals.handle_inbound_mail",
+    load=lambda pk: get_object_or_404(InboundMail, pk=pk),
     response={200: InboundRetryOut, **ERROR_RESPONSES},
     summary=_lazy("Retry a quarantined mail"),
     description=_lazy(
@@ -639,16 +580,10 @@ def inbound_mail_raw(request, mail_id: Id):
         "fixed; it becomes a proposal, is attached to one, or stays quarantined."
     ),
 )
-def inbound_mail_retry(request, mail_id: Id):
-    require(request.auth, "proposals.handle_inbound_mail")
-    inbound = get_object_or_404(InboundMail, pk=mail_id)
+def inbound_mail_retry(request, inbound):
     result = mail_retry(inbound=inbound, by=request.auth)
-    return {
-        "outcome": result.outcome,
-        "detail": result.detail,
-        "proposal_id": result.proposal.pk if result.proposal else None,
-        "mail": InboundMail.objects.get(pk=mail_id),
-    }
+    # The mail as stored after the retry, read again.
+    return replace(result, inbound=InboundMail.objects.get(pk=inbound.pk))
 
 
 # --- the summary (P4-P9) ---------------------------------------------------------
@@ -665,32 +600,7 @@ def inbound_mail_retry(request, mail_id: Id):
 )
 def proposal_summary(request):
     require(request.auth, "proposals.view_proposal")
-    figures = selectors.proposal_summary()
-
-    def counts(rows):
-        return [{"code": code, "label": str(label), "count": n} for code, label, n in rows]
-
-    return {
-        **{
-            key: figures[key]
-            for key in (
-                "today",
-                "total",
-                "decided",
-                "adopted",
-                "adoption_rate",
-                "median_days_to_decision",
-                "decisions_counted",
-                "reserve_window_days",
-            )
-        },
-        "by_status": counts(figures["by_status"]),
-        "by_channel": counts(figures["by_channel"]),
-        "by_department": [
-            {"department": department, "count": n} for department, n in figures["by_department"]
-        ],
-        "reserves_due": figures["reserves"],
-    }
+    return selectors.proposal_summary()
 
 
 # --- P11: evaluation and reward ------------------------------------------------------
@@ -700,10 +610,9 @@ def _evaluation(evaluation_id: int) -> Evaluation:
     return get_object_or_404(Evaluation, pk=evaluation_id)
 
 
-def _evaluation_out(evaluation_id: int, user) -> dict:
-    """The evaluation as ``user`` may see it: while scoring runs, a member sees
-    who has scored but only their own scores (P11: each judges alone)."""
-    evaluation = get_object_or_404(
+def _evaluation_detail(evaluation_id: int) -> Evaluation:
+    """The evaluation with all EvaluationOut reads, in a fixed number of queries."""
+    return get_object_or_404(
         Evaluation.objects.select_related(
             "proposal",
             "policy",
@@ -721,62 +630,41 @@ def _evaluation_out(evaluation_id: int, user) -> dict:
         pk=evaluation_id,
     )
 
-    def score(row: Score) -> dict:
-        shown = rewards.score_visible(user, evaluation, row)
-        values = {
-            name: getattr(row, name) if shown else None
-            for name in ("creativity", "feasibility", "benefit", "note")
-        }
-        return {"member": user_brief(row.member), "at": row.at, **values}
 
-    return {
-        "id": evaluation.pk,
-        "proposal_id": evaluation.proposal_id,
-        "proposal_reference": evaluation.proposal.reference,
-        "status": evaluation.status,
-        "policy_number": evaluation.policy.number,
-        "opened_by": user_brief(evaluation.opened_by),
-        "opened_at": evaluation.created_at,
-        "members": [user_brief(member) for member in evaluation.members.all()],
-        "scores": [score(row) for row in evaluation.scores.all()],
-        "closed_early_by": user_brief(evaluation.closed_early_by),
-        "closed_early_note": evaluation.closed_early_note,
-        "weighted_score": evaluation.weighted_score,
-        "grade": evaluation.grade,
-        "amount": evaluation.amount,
-        "graded_at": evaluation.graded_at,
-        "approved_by": user_brief(evaluation.approved_by),
-        "approved_at": evaluation.approved_at,
-        "paid_by": user_brief(evaluation.paid_by),
-        "paid_at": evaluation.paid_at,
-        "payment_reference": evaluation.payment_reference,
-        "version": evaluation.version,
-    }
+def _on_evaluation(path: str, permission: str, *, status=200, **documented):
+    """An action on one evaluation (core.api.record_action), answered with the
+    evaluation as it is now, as the one asking may see it."""
+    return record_action(
+        router,
+        path,
+        permission=permission,
+        load=_evaluation,
+        answer=lambda evaluation: _evaluation_detail(evaluation.pk),
+        response={status: EvaluationOut, **ERROR_RESPONSES},
+        status=status,
+        **documented,
+    )
 
 
-EVALUATION = {200: EvaluationOut, **ERROR_RESPONSES}
-
-
-@router.post(
+@_on_proposal(
     "/{int:proposal_id}/evaluation",
+    "proposals.manage_evaluation",
+    answer=lambda evaluation: _evaluation_detail(evaluation.pk),
     response={201: EvaluationOut, **ERROR_RESPONSES},
+    status=201,
     summary=_lazy("Open the reward evaluation"),
     description=_lazy(
         "P11: the evaluation committee (the general manager and the department managers, "
         "as they stand now) is asked to score an adopted proposal."
     ),
 )
-def evaluation_open(request, proposal_id: Id, payload: EvaluationOpenIn):
-    require(request.auth, "proposals.manage_evaluation")
-    evaluation = rewards.evaluation_open(
-        proposal=_proposal(proposal_id), by=request.auth, seen_version=payload.seen_version
-    )
-    return Status(201, _evaluation_out(evaluation.pk, request.auth))
+def evaluation_open(request, proposal, payload: EvaluationOpenIn):
+    return rewards.evaluation_open(proposal=proposal, by=request.auth, **payload.dict())
 
 
 @router.get(
     "/evaluations/{int:evaluation_id}",
-    response=EVALUATION,
+    response={200: EvaluationOut, **ERROR_RESPONSES},
     summary=_lazy("Read an evaluation"),
     description=_lazy(
         "P11: the committee, who has scored, the weighted score, grade and reward, approval "
@@ -785,72 +673,56 @@ def evaluation_open(request, proposal_id: Id, payload: EvaluationOpenIn):
 )
 def evaluation_get(request, evaluation_id: Id):
     require(request.auth, "proposals.view_proposal")
-    return _evaluation_out(evaluation_id, request.auth)
+    return _evaluation_detail(evaluation_id)
 
 
-@router.post(
+@_on_evaluation(
     "/evaluations/{int:evaluation_id}/scores",
-    response={201: EvaluationOut, **ERROR_RESPONSES},
+    "proposals.score_proposal",
+    status=201,
     summary=_lazy("Score a proposal"),
     description=_lazy(
         "P11: a committee member scores creativity, feasibility and overall benefit, once; "
         "when the last member has scored, the grade and reward are computed."
     ),
 )
-def evaluation_score(request, evaluation_id: Id, payload: ScoreIn):
-    require(request.auth, "proposals.score_proposal")
-    rewards.score_submit(evaluation=_evaluation(evaluation_id), by=request.auth, **payload.dict())
-    return Status(201, _evaluation_out(evaluation_id, request.auth))
+def evaluation_score(request, evaluation, payload: ScoreIn):
+    rewards.score_submit(evaluation=evaluation, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_evaluation(
     "/evaluations/{int:evaluation_id}/close",
-    response=EVALUATION,
+    "proposals.approve_reward",
     summary=_lazy("Close scoring early"),
     description=_lazy(
         "P11: the chair closes scoring with the scores given so far, saying why; the grade "
         "is computed from them."
     ),
 )
-def evaluation_close(request, evaluation_id: Id, payload: CloseScoringIn):
-    require(request.auth, "proposals.approve_reward")
-    rewards.evaluation_close_scoring(
-        evaluation=_evaluation(evaluation_id), by=request.auth, note=payload.note
-    )
-    return _evaluation_out(evaluation_id, request.auth)
+def evaluation_close(request, evaluation, payload: CloseScoringIn):
+    rewards.evaluation_close_scoring(evaluation=evaluation, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_evaluation(
     "/evaluations/{int:evaluation_id}/approve",
-    response=EVALUATION,
+    "proposals.approve_reward",
     summary=_lazy("Approve the reward"),
     description=_lazy("P11: the general manager approves the reward the grade gives."),
 )
-def evaluation_approve(request, evaluation_id: Id, payload: EvaluationVersionIn):
-    require(request.auth, "proposals.approve_reward")
-    rewards.reward_approve(
-        evaluation=_evaluation(evaluation_id), by=request.auth, seen_version=payload.seen_version
-    )
-    return _evaluation_out(evaluation_id, request.auth)
+def evaluation_approve(request, evaluation, payload: EvaluationVersionIn):
+    rewards.reward_approve(evaluation=evaluation, by=request.auth, **payload.dict())
 
 
-@router.post(
+@_on_evaluation(
     "/evaluations/{int:evaluation_id}/pay",
-    response=EVALUATION,
+    "proposals.manage_evaluation",
     summary=_lazy("Record the reward's payment"),
     description=_lazy(
         "P11: the approved reward was paid; the customer is told the grade and the amount."
     ),
 )
-def evaluation_pay(request, evaluation_id: Id, payload: PayIn):
-    require(request.auth, "proposals.manage_evaluation")
-    rewards.reward_pay(
-        evaluation=_evaluation(evaluation_id),
-        by=request.auth,
-        payment_reference=payload.payment_reference,
-        seen_version=payload.seen_version,
-    )
-    return _evaluation_out(evaluation_id, request.auth)
+def evaluation_pay(request, evaluation, payload: PayIn):
+    rewards.reward_pay(evaluation=evaluation, by=request.auth, **payload.dict())
 
 
 # --- P12: certificates -------------------------------------------------------------------

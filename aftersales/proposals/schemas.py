@@ -1,8 +1,11 @@
 """API input and output for proposals (P4-P12).
 
-Outputs read from rows the selectors or endpoints load with their relations,
-so serialising a page adds no queries. Inputs check the shape; the services
-check the rules and answer in the one error shape.
+Outputs are schemas read from the rows the selectors or endpoints load with
+their relations, so serialising a page adds no queries: a field names the
+attribute it reads (``validation_alias``), a part shown only once its step has
+happened is a resolver returning the row or None, and where the one asking
+matters (P11 scores) a resolver reads ``context["request"]``. Inputs check the
+shape; the services check the rules and answer in the one error shape.
 """
 
 from datetime import date, datetime
@@ -15,6 +18,7 @@ from ninja import Field, Schema
 from aftersales.core.api import NOT_BLANK, Day, Moment, Number
 from aftersales.core.fields import Id, Line, Text
 from aftersales.proposals.models import Category, CloseReason, DevelopmentMode
+from aftersales.proposals.services import rewards
 
 SEEN_VERSION = _(
     "The proposal's version you read; if someone changed it since, the action answers 409 "
@@ -22,25 +26,15 @@ SEEN_VERSION = _(
 )
 
 
-def user_brief(user) -> dict | None:
-    if user is None:
-        return None
-    try:
-        name = user.profile.display_name
-    except Exception:  # noqa: BLE001 - a user without a staff profile
-        name = ""
-    return {"id": user.pk, "name": name or user.get_username()}
-
-
-def _department(department) -> dict | None:
-    if department is None:
-        return None
-    return {"id": department.pk, "name": department.name, "name_en": department.name_en}
-
-
+# A member of staff, read from the user row (its profile joined).
 class UserOut(Schema):
     id: int
     name: str
+
+    @staticmethod
+    def resolve_name(user):
+        profile = getattr(user, "profile", None)  # a user without a staff profile has none
+        return (profile.display_name if profile else "") or user.get_username()
 
 
 class DepartmentOut(Schema):
@@ -63,7 +57,7 @@ class ProposalOut(Schema):
     reference: str | None
     title: str
     status: str
-    status_label: str
+    status_label: str = Field(..., validation_alias="get_status_display")
     channel: str
     language: str
     customer: CustomerBriefOut
@@ -74,14 +68,14 @@ class ProposalOut(Schema):
     planned_implementation_date: date | None
     version: int
 
-    @staticmethod
-    def resolve_status_label(obj):
-        return str(obj.get_status_display())
-
 
 class ProposalPage(Schema):
     items: list[ProposalOut]
     next_cursor: str | None = Field(None, description=_("Pass as cursor for the next page."))
+
+
+# The parts of a proposal's detail below read the proposal row itself, each
+# shown only once its step has happened (the detail's resolvers say when).
 
 
 class AcceptanceOut(Schema):
@@ -92,10 +86,14 @@ class AcceptanceOut(Schema):
 
 
 class ClosureOut(Schema):
-    reason: str
-    note: str
-    duplicate_of: int | None
+    reason: str = Field(..., validation_alias="close_reason")
+    note: str = Field(..., validation_alias="close_note")
+    duplicate_of: int | None = Field(..., validation_alias="duplicate_of_id")
     duplicate_of_reference: str | None
+
+    @staticmethod
+    def resolve_duplicate_of_reference(proposal):
+        return proposal.duplicate_of.reference if proposal.duplicate_of_id else None
 
 
 class StudyOut(Schema):
@@ -106,23 +104,15 @@ class StudyOut(Schema):
     opinion_at: datetime | None
     opinion_by: UserOut | None
 
-    @staticmethod
-    def resolve_department(obj):
-        return _department(obj.department)
-
-    @staticmethod
-    def resolve_opinion_by(obj):
-        return user_brief(obj.opinion_by)
-
 
 class DecisionOut(Schema):
     decided_at: datetime
     decided_by: UserOut | None
-    note: str
+    note: str = Field(..., validation_alias="decision_note")
 
 
 class ReserveOut(Schema):
-    reason: str
+    reason: str = Field(..., validation_alias="reserve_reason")
     reserved_on: date | None
     decide_by: date | None
 
@@ -134,22 +124,18 @@ class ExtensionOut(Schema):
     approved_by: UserOut
     approved_at: datetime
 
-    @staticmethod
-    def resolve_approved_by(obj):
-        return user_brief(obj.approved_by)
-
 
 class ImplementationOut(Schema):
-    department: DepartmentOut | None
-    planned_date: date | None
-    measures: str
+    department: DepartmentOut | None = Field(..., validation_alias="implementing_department")
+    planned_date: date | None = Field(..., validation_alias="planned_implementation_date")
+    measures: str = Field(..., validation_alias="improvement_measures")
     implemented_at: datetime | None
     implemented_by: UserOut | None
-    note: str
+    note: str = Field(..., validation_alias="implementation_note")
 
 
 class DevelopmentOut(Schema):
-    mode: str
+    mode: str = Field(..., validation_alias="development_mode")
     agreement_reference: str
 
 
@@ -165,20 +151,12 @@ class AttachmentOut(Schema):
 class EventOut(Schema):
     at: datetime
     kind: str
-    kind_label: str
+    kind_label: str = Field(..., validation_alias="get_kind_display")
     old_status: str
     new_status: str
     by: UserOut | None
     note: str
     data: dict
-
-    @staticmethod
-    def resolve_kind_label(obj):
-        return str(obj.get_kind_display())
-
-    @staticmethod
-    def resolve_by(obj):
-        return user_brief(obj.by)
 
 
 class NoticeOut(Schema):
@@ -221,98 +199,39 @@ class ProposalDetailOut(ProposalOut):
     notices: list[NoticeOut]
 
     @staticmethod
-    def resolve_recorded_by(obj):
-        return user_brief(obj.recorded_by)
+    def resolve_acceptance(proposal):
+        return proposal if proposal.accepted_at else None
 
     @staticmethod
-    def resolve_acceptance(obj):
-        if obj.accepted_at is None:
-            return None
-        return {
-            "accepted_at": obj.accepted_at,
-            "accepted_by": user_brief(obj.accepted_by),
-            "category": obj.category,
-            "summary": obj.summary,
-        }
+    def resolve_closure(proposal):
+        return proposal if proposal.close_reason else None
 
     @staticmethod
-    def resolve_closure(obj):
-        if not obj.close_reason:
-            return None
-        original = obj.duplicate_of
-        return {
-            "reason": obj.close_reason,
-            "note": obj.close_note,
-            "duplicate_of": original.pk if original else None,
-            "duplicate_of_reference": original.reference if original else None,
-        }
+    def resolve_decision(proposal):
+        return proposal if proposal.decided_at else None
 
     @staticmethod
-    def resolve_study_requests(obj):
-        return list(obj.study_requests.all())
+    def resolve_reserve(proposal):
+        return proposal if proposal.reserved_on else None
 
     @staticmethod
-    def resolve_decision(obj):
-        if obj.decided_at is None:
-            return None
-        return {
-            "decided_at": obj.decided_at,
-            "decided_by": user_brief(obj.decided_by),
-            "note": obj.decision_note,
-        }
+    def resolve_implementation(proposal):
+        started = proposal.implementing_department_id or proposal.implemented_at
+        return proposal if started else None
 
     @staticmethod
-    def resolve_reserve(obj):
-        if obj.reserved_on is None:
-            return None
-        return {
-            "reason": obj.reserve_reason,
-            "reserved_on": obj.reserved_on,
-            "decide_by": obj.decide_by,
-        }
+    def resolve_development(proposal):
+        return proposal if proposal.development_mode else None
 
     @staticmethod
-    def resolve_reserve_extensions(obj):
-        return list(obj.reserve_extensions.all())
+    def resolve_evaluation(proposal):
+        # A reverse one-to-one: None until the evaluation is opened (P11).
+        return getattr(proposal, "evaluation", None)
 
     @staticmethod
-    def resolve_implementation(obj):
-        if obj.implementing_department_id is None and obj.implemented_at is None:
-            return None
-        return {
-            "department": _department(obj.implementing_department),
-            "planned_date": obj.planned_implementation_date,
-            "measures": obj.improvement_measures,
-            "implemented_at": obj.implemented_at,
-            "implemented_by": user_brief(obj.implemented_by),
-            "note": obj.implementation_note,
-        }
-
-    @staticmethod
-    def resolve_development(obj):
-        if not obj.development_mode:
-            return None
-        return {"mode": obj.development_mode, "agreement_reference": obj.agreement_reference}
-
-    @staticmethod
-    def resolve_evaluation(obj):
-        try:
-            return obj.evaluation
-        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist: none opened yet
-            return None
-
-    @staticmethod
-    def resolve_attachments(obj):
-        return list(obj.attachments.all())
-
-    @staticmethod
-    def resolve_events(obj):
-        return list(obj.events.all())
-
-    @staticmethod
-    def resolve_notices(obj):
+    def resolve_notices(proposal):
         # Loaded by the endpoint in one query (Message relates generically).
-        return getattr(obj, "notices", [])
+        return getattr(proposal, "notices", [])
 
 
 # --- writes ----------------------------------------------------------------
@@ -447,8 +366,8 @@ class InboundMailOut(Schema):
 class InboundMailDetailOut(InboundMailOut):
     """P4: one mail as stored, with what it became and the files it carried."""
 
-    outcome_label: str
-    source_label: str
+    outcome_label: str = Field(..., validation_alias="get_outcome_display")
+    source_label: str = Field(..., validation_alias="get_source_display")
     proposal_reference: str | None
     retried_by: UserOut | None
     updated_at: datetime
@@ -457,34 +376,30 @@ class InboundMailDetailOut(InboundMailOut):
     )
 
     @staticmethod
-    def resolve_outcome_label(obj):
-        return str(obj.get_outcome_display())
-
-    @staticmethod
-    def resolve_source_label(obj):
-        return str(obj.get_source_display())
-
-    @staticmethod
-    def resolve_proposal_reference(obj):
-        return obj.proposal.reference if obj.proposal_id else None
-
-    @staticmethod
-    def resolve_retried_by(obj):
-        return user_brief(obj.retried_by)
-
-    @staticmethod
-    def resolve_attachments(obj):
-        return list(obj.attachments.all())
+    def resolve_proposal_reference(mail):
+        return mail.proposal.reference if mail.proposal_id else None
 
 
+# What a retry made of the mail: intake's IntakeResult.
 class InboundRetryOut(Schema):
     outcome: str
     detail: str
     proposal_id: int | None
-    mail: InboundMailOut
+    mail: InboundMailOut = Field(..., validation_alias="inbound")
+
+    @staticmethod
+    def resolve_proposal_id(result):
+        return result.proposal.pk if result.proposal else None
 
 
 # --- P11: rewards ------------------------------------------------------------
+
+
+def _shown(score, context, name: str):
+    """A score's value as the one asking may see it (P11: rewards.score_visible)."""
+    if rewards.score_visible(context["request"].auth, score.evaluation, score):
+        return getattr(score, name)
+    return None
 
 
 class ScoreOut(Schema):
@@ -497,15 +412,33 @@ class ScoreOut(Schema):
     benefit: Decimal | None
     note: str | None
 
+    @staticmethod
+    def resolve_creativity(score, context):
+        return _shown(score, context, "creativity")
 
+    @staticmethod
+    def resolve_feasibility(score, context):
+        return _shown(score, context, "feasibility")
+
+    @staticmethod
+    def resolve_benefit(score, context):
+        return _shown(score, context, "benefit")
+
+    @staticmethod
+    def resolve_note(score, context):
+        return _shown(score, context, "note")
+
+
+# P11: read from the evaluation the endpoint loads with its policy, members
+# and scores; each score as the one asking may see it.
 class EvaluationOut(Schema):
     id: int
     proposal_id: int
-    proposal_reference: str | None
+    proposal_reference: str | None = Field(..., validation_alias="proposal.reference")
     status: str
-    policy_number: int
+    policy_number: int = Field(..., validation_alias="policy.number")
     opened_by: UserOut
-    opened_at: datetime
+    opened_at: datetime = Field(..., validation_alias="created_at")
     members: list[UserOut]
     scores: list[ScoreOut]
     closed_early_by: UserOut | None
@@ -568,10 +501,6 @@ class CertificateOut(Schema):
     issued_at: datetime
     issued_by: UserOut | None
 
-    @staticmethod
-    def resolve_issued_by(obj):
-        return user_brief(obj.issued_by)
-
 
 class CertificatesIssueIn(Schema):
     year: int = Field(..., ge=2000, le=9999)
@@ -589,6 +518,10 @@ class CountOut(Schema):
     label: str
     count: int
 
+    @classmethod
+    def rows(cls, rows) -> list["CountOut"]:
+        return [cls(code=code, label=str(label), count=n) for code, label, n in rows]
+
 
 class DepartmentCountOut(Schema):
     department: DepartmentOut
@@ -604,6 +537,7 @@ class ReserveDueOut(Schema):
     days_left: int
 
 
+# Read from the figures selectors.proposal_summary returns.
 class SummaryOut(Schema):
     today: date
     total: int
@@ -618,8 +552,22 @@ class SummaryOut(Schema):
     reserve_window_days: int
     reserves_due: list[ReserveDueOut] = Field(
         ...,
+        validation_alias="reserves",
         description=_("Reserved proposals whose decide-by date is near (P9) or past."),
     )
+
+    @staticmethod
+    def resolve_by_status(figures):
+        return CountOut.rows(figures["by_status"])
+
+    @staticmethod
+    def resolve_by_channel(figures):
+        return CountOut.rows(figures["by_channel"])
+
+    @staticmethod
+    def resolve_by_department(figures):
+        pairs = figures["by_department"]
+        return [DepartmentCountOut(department=department, count=n) for department, n in pairs]
 
 
 # --- My work ------------------------------------------------------------------------
