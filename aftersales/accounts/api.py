@@ -14,16 +14,7 @@ router = Router(tags=["accounts"])
 
 @router.get("/me", response={200: MeOut, 401: ErrorEnvelope})
 def me(request):
-    user = request.auth
-    profile = getattr(user, "profile", None)
-    return {
-        "id": user.pk,
-        "username": user.get_username(),
-        "display_name": profile.display_name if profile else "",
-        "language": profile.language if profile else "",
-        "roles": selectors.user_roles(user),
-        "permissions": sorted(user.get_all_permissions()),
-    }
+    return request.auth
 
 
 @router.get("/tokens", response=list[TokenOut])

@@ -2,17 +2,28 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from aftersales.accounts.selectors import user_roles
 from aftersales.core.api import NOT_BLANK
 from aftersales.core.fields import Line
 
 
+# The user asking, read from the user row; a user without a staff profile
+# has an empty name and language.
 class MeOut(Schema):
     id: int
-    username: str
-    display_name: str = ""
-    language: str = ""
+    username: str = Field(..., validation_alias="get_username")
+    display_name: str = Field("", validation_alias="profile.display_name")
+    language: str = Field("", validation_alias="profile.language")
     roles: list[str]
     permissions: list[str]
+
+    @staticmethod
+    def resolve_roles(user):
+        return user_roles(user)
+
+    @staticmethod
+    def resolve_permissions(user):
+        return sorted(user.get_all_permissions())
 
 
 class TokenIn(Schema):

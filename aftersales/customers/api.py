@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, record_action
 from aftersales.core.fields import Id, Line
 from aftersales.core.permissions import require
 from aftersales.customers import selectors, services
@@ -32,19 +32,25 @@ def customer_create(request, payload: CustomerIn):
     return Status(201, selectors.customer_detail_queryset().get(pk=customer.pk))
 
 
-@router.put("/{customer_id}", response={200: CustomerOut, **ERROR_RESPONSES})
-def customer_update(request, customer_id: Id, payload: CustomerUpdateIn):
-    require(request.auth, "customers.change_customer")
-    customer = get_object_or_404(Customer, pk=customer_id)
-    data = payload.dict()
-    seen = data.pop("seen_version")
-    services.customer_update(customer=customer, by=request.auth, seen_version=seen, **data)
-    return selectors.customer_detail_queryset().get(pk=customer_id)
+def _on_customer(path: str, permission: str, *, method: str = "POST"):
+    """An action on one customer (core.api.record_action), answered with the
+    customer as it is now."""
+    return record_action(
+        router,
+        path,
+        permission=permission,
+        load=lambda pk: get_object_or_404(Customer, pk=pk),
+        answer=lambda customer: selectors.customer_detail_queryset().get(pk=customer.pk),
+        response={200: CustomerOut, **ERROR_RESPONSES},
+        method=method,
+    )
 
 
-@router.post("/{customer_id}/anonymise", response={200: CustomerOut, **ERROR_RESPONSES})
-def customer_anonymise(request, customer_id: Id, payload: AnonymiseIn):
-    require(request.auth, "customers.anonymize_customer")
-    customer = get_object_or_404(Customer, pk=customer_id)
-    services.customer_anonymise(customer=customer, by=request.auth, reason=payload.reason)
-    return selectors.customer_detail_queryset().get(pk=customer_id)
+@_on_customer("/{customer_id}", "customers.change_customer", method="PUT")
+def customer_update(request, customer, payload: CustomerUpdateIn):
+    services.customer_update(customer=customer, by=request.auth, **payload.dict())
+
+
+@_on_customer("/{customer_id}/anonymise", "customers.anonymize_customer")
+def customer_anonymise(request, customer, payload: AnonymiseIn):
+    services.customer_anonymise(customer=customer, by=request.auth, **payload.dict())

@@ -23,8 +23,8 @@ class CustomerOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_contacts(obj):
-        return [{"kind": c.kind, "value": c.value} for c in obj.contacts.all() if c.value]
+    def resolve_contacts(customer):
+        return [contact for contact in customer.contacts.all() if contact.value]
 
 
 class CustomerIn(Schema):

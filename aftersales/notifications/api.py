@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, record_action
 from aftersales.core.fields import Id, Line
 from aftersales.core.permissions import require
 from aftersales.notifications import selectors, services
@@ -27,27 +27,31 @@ def message_get(request, message_id: Id):
     return get_object_or_404(selectors.message_detail_queryset(), pk=message_id)
 
 
-@router.post("/{message_id}/retry", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_retry(request, message_id: Id):
+def _on_message(path: str, permission: str):
+    """An action on one message (core.api.record_action), answered with the
+    message's detail as it is now."""
+    return record_action(
+        router,
+        path,
+        permission=permission,
+        load=lambda pk: get_object_or_404(Message, pk=pk),
+        answer=lambda message: selectors.message_detail_queryset().get(pk=message.pk),
+        response={200: MessageDetailOut, **ERROR_RESPONSES},
+    )
+
+
+@_on_message("/{message_id}/retry", "notifications.retry_message")
+def message_retry(request, message):
     """Queue a failed email again, with the same Message-ID."""
-    require(request.auth, "notifications.retry_message")
-    message = get_object_or_404(Message, pk=message_id)
     services.message_retry(message=message, by=request.auth)
-    return selectors.message_detail_queryset().get(pk=message_id)
 
 
-@router.post("/{message_id}/done", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_done(request, message_id: Id, payload: HandledIn):
+@_on_message("/{message_id}/done", "notifications.handle_offline_message")
+def message_done(request, message, payload: HandledIn):
     """Record a letter as printed or a call as made."""
-    require(request.auth, "notifications.handle_offline_message")
-    message = get_object_or_404(Message, pk=message_id)
-    services.message_mark_handled(message=message, by=request.auth, note=payload.note)
-    return selectors.message_detail_queryset().get(pk=message_id)
+    services.message_mark_handled(message=message, by=request.auth, **payload.dict())
 
 
-@router.post("/{message_id}/cancel", response={200: MessageDetailOut, **ERROR_RESPONSES})
-def message_cancel(request, message_id: Id, payload: CancelIn):
-    require(request.auth, "notifications.retry_message")
-    message = get_object_or_404(Message, pk=message_id)
-    services.message_cancel(message=message, by=request.auth, reason=payload.reason)
-    return selectors.message_detail_queryset().get(pk=message_id)
+@_on_message("/{message_id}/cancel", "notifications.retry_message")
+def message_cancel(request, message, payload: CancelIn):
+    services.message_cancel(message=message, by=request.auth, **payload.dict())

@@ -6,9 +6,14 @@ from aftersales.core.api import NOT_BLANK
 from aftersales.core.fields import Line, Text
 
 
+# What a message is about, read from the message's generic relation.
 class RelatedOut(Schema):
     type: str
-    id: int
+    id: int = Field(..., validation_alias="related_id")
+
+    @staticmethod
+    def resolve_type(message):
+        return f"{message.related_type.app_label}.{message.related_type.model}"
 
 
 class MessageOut(Schema):
@@ -38,13 +43,8 @@ class MessageOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_related(obj):
-        if not obj.related_type_id:
-            return None
-        return {
-            "type": f"{obj.related_type.app_label}.{obj.related_type.model}",
-            "id": obj.related_id,
-        }
+    def resolve_related(message):
+        return message if message.related_type_id else None
 
 
 class AttemptOut(Schema):
@@ -68,14 +68,6 @@ class MessageDetailOut(MessageOut):
     body: str
     delivery_attempts: list[AttemptOut]
     events: list[MessageEventOut]
-
-    @staticmethod
-    def resolve_delivery_attempts(obj):
-        return list(obj.delivery_attempts.all())
-
-    @staticmethod
-    def resolve_events(obj):
-        return list(obj.events.all())
 
 
 class HandledIn(Schema):

@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day
+from aftersales.core.api import ERROR_RESPONSES, CursorPagination, Day, record_action
 from aftersales.core.fields import Id
 from aftersales.core.permissions import require
 from aftersales.policy import services
@@ -38,26 +38,24 @@ def draft_create(request):
     return Status(201, services.policy_draft_create(by=request.auth))
 
 
-@router.put("/versions/{number}", response={200: PolicyOut, **ERROR_RESPONSES})
-def draft_update(request, number: Id, payload: PolicyDraftIn):
-    require(request.auth, "policy.change_policyversion")
-    version = get_object_or_404(PolicyVersion, number=number)
-    return services.policy_draft_update(
-        version=version,
-        by=request.auth,
-        values=payload.values,
-        note=payload.note,
-        seen_version=payload.seen_version,
+def _on_version(path: str, permission: str, *, method: str = "POST"):
+    """An action on one policy version by its number (core.api.record_action),
+    answered with the version the service returns."""
+    return record_action(
+        router,
+        path,
+        permission=permission,
+        load=lambda number: get_object_or_404(PolicyVersion, number=number),
+        response={200: PolicyOut, **ERROR_RESPONSES},
+        method=method,
     )
 
 
-@router.post("/versions/{number}/approve", response={200: PolicyOut, **ERROR_RESPONSES})
-def approve(request, number: Id, payload: PolicyApproveIn):
-    require(request.auth, "policy.approve_policyversion")
-    version = get_object_or_404(PolicyVersion, number=number)
-    return services.policy_approve(
-        version=version,
-        by=request.auth,
-        effective_from=payload.effective_from,
-        seen_version=payload.seen_version,
-    )
+@_on_version("/versions/{number}", "policy.change_policyversion", method="PUT")
+def draft_update(request, version, payload: PolicyDraftIn):
+    return services.policy_draft_update(version=version, by=request.auth, **payload.dict())
+
+
+@_on_version("/versions/{number}/approve", "policy.approve_policyversion")
+def approve(request, version, payload: PolicyApproveIn):
+    return services.policy_approve(version=version, by=request.auth, **payload.dict())
