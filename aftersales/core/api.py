@@ -149,6 +149,16 @@ def _field_message(error: dict) -> str:
     return pydantic_error_message(error)
 
 
+def _fixed_message(code: str) -> str:
+    """The message of a failure that says the same whatever raised it."""
+    return {
+        "unauthenticated": _("Sign in or send a valid API token."),
+        "forbidden": _("You do not have permission to do this."),
+        "bad_request": _("The form data could not be read."),
+        "not_found": _("Not found."),
+    }[code]
+
+
 def install_error_handlers(api) -> None:
     """Every failure, whatever raised it, answers ``{"error": {code, message, fields}}``."""
 
@@ -185,40 +195,18 @@ def install_error_handlers(api) -> None:
             fields=fields,
         )
 
-    @api.exception_handler(AuthenticationError)
-    def authentication_error(request, exc):
-        return error_response(
-            api,
-            request,
-            status=401,
-            code="unauthenticated",
-            message=_("Sign in or send a valid API token."),
-        )
+    def answer(status: int, code: str):
+        def handler(request, exc):
+            message = _fixed_message(code)
+            return error_response(api, request, status=status, code=code, message=message)
 
-    @api.exception_handler(PermissionDenied)
-    def permission_denied(request, exc):
-        return error_response(
-            api,
-            request,
-            status=403,
-            code="forbidden",
-            message=_("You do not have permission to do this."),
-        )
+        return handler
 
-    @api.exception_handler(MultiPartParserError)
-    def unreadable_form(request, exc):
-        # A multipart body without its boundary, or cut short: the client's fault.
-        return error_response(
-            api,
-            request,
-            status=400,
-            code="bad_request",
-            message=_("The form data could not be read."),
-        )
-
-    @api.exception_handler(Http404)
-    def not_found(request, exc):
-        return error_response(api, request, status=404, code="not_found", message=_("Not found."))
+    api.add_exception_handler(AuthenticationError, answer(401, "unauthenticated"))
+    api.add_exception_handler(PermissionDenied, answer(403, "forbidden"))
+    # A multipart body without its boundary, or cut short: the client's fault.
+    api.add_exception_handler(MultiPartParserError, answer(400, "bad_request"))
+    api.add_exception_handler(Http404, answer(404, "not_found"))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
