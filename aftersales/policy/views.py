@@ -87,7 +87,11 @@ def policy_edit(request, number: int):
         else:
             messages.success(request, _("Draft saved. The general manager can now approve it."))
             return redirect(version)
-    return render(request, "policy/edit.html", {"version": version, "form": form})
+    return render(
+        request,
+        "policy/edit.html",
+        {"version": version, "form": form, "seen_version": version.version},
+    )
 
 
 @permission_required("policy.approve_policyversion")
