@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import ApiToken, Delegation, Department, RoleChange, StaffProfile
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import DomainError, required
 from aftersales.core.roles import DELEGABLE_ROLES, Role
 
 User = get_user_model()
@@ -187,8 +187,7 @@ def delegation_create(
             _("A delegation lasts at most one year."),
             fields={"ends_on": _("Too far.")},
         )
-    if not reason.strip():
-        raise DomainError("reason_required", _("Give a reason."), fields={"reason": _("Required.")})
+    required(reason, field="reason", code="reason_required", message=_("Give a reason."))
     return Delegation.objects.create(
         delegator=delegator,
         delegate=delegate,
@@ -225,9 +224,7 @@ def user_set_language(*, user, language: str) -> None:
 
 def api_token_create(*, user, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
     """Returns the token row and the raw token, which is never stored or shown again."""
-    name = name.strip()
-    if not name:
-        raise DomainError("name_required", _("Name the token."), fields={"name": _("Required.")})
+    name = required(name, field="name", code="name_required", message=_("Name the token."))
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -26,3 +26,14 @@ class ConflictError(DomainError):
     """The record changed under the author: someone else acted first."""
 
     status = 409
+
+
+def required(value, *, field: str, code: str, message) -> str:
+    """``value`` stripped, or a refusal that names the empty field: what
+    every service says when a reason, a note or a name is missing."""
+    from django.utils.translation import gettext as _
+
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(code, message, fields={field: _("Required.")})
+    return value

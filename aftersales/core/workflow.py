@@ -47,7 +47,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.errors import ConflictError, DomainError, required
 from aftersales.core.models import DeadlineNotice, Signature, WorkflowEvent, engine_writing
 
 FORBIDDEN = "transition_forbidden"
@@ -352,12 +352,9 @@ class SignOff:
     def give_back(self, record, *, by, slot: str, seen_version: int | None, note: str):
         """Return the record with a comment: back to ``returned_to``, and the
         round's signatures are void."""
-        if not (note or "").strip():
-            raise DomainError(
-                "note_required",
-                _("Say why it goes back."),
-                fields={"note": _("Required.")},
-            )
+        note = required(
+            note, field="note", code="note_required", message=_("Say why it goes back.")
+        )
         record = self.workflow.lock(record, seen_version)
         self._check(by, record, slot)
         self._answer(record, by=by, slot=slot, kind=Signature.Kind.RETURNED, note=note)

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.errors import ConflictError, DomainError, required
 from aftersales.core.permissions import can
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.customers.normalize import normalize_email, normalize_phone
@@ -43,11 +43,9 @@ def _normalized_contacts(
 
 def _clean_identity(name, *, email: str, phone: str, postal_address: str):
     """A name and at least one valid way to reach the customer, or DomainError."""
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(
-            "name_required", _("Enter the customer's name."), fields={"name": _("Required.")}
-        )
+    name = required(
+        name, field="name", code="name_required", message=_("Enter the customer's name.")
+    )
     contacts = _normalized_contacts(email=email, phone=phone, postal_address=postal_address)
     if not contacts:
         raise DomainError(
@@ -229,12 +227,12 @@ def customer_anonymise(*, customer: Customer, by, reason: str) -> Customer:
     versions in the audit trail are scrubbed too, or the data would survive there."""
     if not can(by, "customers.anonymize_customer"):
         raise DomainError("forbidden", _("You do not have permission to do this."), status=403)
-    if not (reason or "").strip():
-        raise DomainError(
-            "reason_required",
-            _("Give the reason (the customer's request)."),
-            fields={"reason": _("Required.")},
-        )
+    required(
+        reason,
+        field="reason",
+        code="reason_required",
+        message=_("Give the reason (the customer's request)."),
+    )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_anonymised:
         raise DomainError("already_anonymised", _("This customer is already anonymised."))

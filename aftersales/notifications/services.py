@@ -18,7 +18,7 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import ConflictError, DomainError
+from aftersales.core.errors import ConflictError, DomainError, required
 from aftersales.notifications import smtp
 from aftersales.notifications.bounces import parse_dsn
 from aftersales.notifications.models import (
@@ -399,11 +399,7 @@ def message_mark_handled(*, message: Message, by, note: str = "") -> Message:
 @transaction.atomic
 def message_cancel(*, message: Message, by, reason: str) -> Message:
     """Withdraw a message that has not gone out yet (queued, to print, to call)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            "reason_required", _("Give the reason."), fields={"reason": _("Required.")}
-        )
+    reason = required(reason, field="reason", code="reason_required", message=_("Give the reason."))
     message = MESSAGE_FLOW.lock(message)
     now = timezone.now()
     message.next_attempt_at = None

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import DomainError, required
 from aftersales.core.permissions import can
 from aftersales.policy.models import POLICY_FLOW, PolicyVersion
 from aftersales.policy.registry import KEYS, PolicyValueError, defaults
@@ -113,10 +113,9 @@ def policy_draft_update(
     version = POLICY_FLOW.lock(version, seen_version)
     POLICY_FLOW.require_state(version, {PolicyVersion.Status.DRAFT}, doing=_("changed"))
     # Q3 / Q14: an amendment is approved for a stated reason; the draft carries it.
-    if not (note or "").strip():
-        raise DomainError("note_required", _("Give a reason."), fields={"note": _("Required.")})
+    note = required(note, field="note", code="note_required", message=_("Give a reason."))
     version.values = clean_values(values)
-    version.note = note.strip()
+    version.note = note
     version.save()
     return version
 

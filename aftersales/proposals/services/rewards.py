@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.selectors import users_with_role
-from aftersales.core.errors import DomainError
+from aftersales.core.errors import DomainError, required
 from aftersales.core.permissions import can, require
 from aftersales.core.roles import Role
 from aftersales.policy.services import policy_in_force
@@ -280,13 +280,12 @@ def evaluation_close_scoring(
     change since the chair looked, such as a new score, is refused as a
     conflict."""
     require(by, "proposals.approve_reward")
-    note = _clean_text(note, field="note", max_length=NOTE_MAX)
-    if not note:
-        raise DomainError(
-            "note_required",
-            _("Say why scoring is closed before every member has scored."),
-            fields={"note": _("Required.")},
-        )
+    note = required(
+        _clean_text(note, field="note", max_length=NOTE_MAX),
+        field="note",
+        code="note_required",
+        message=_("Say why scoring is closed before every member has scored."),
+    )
     evaluation = EVALUATION_FLOW.lock(evaluation, seen_version)
     EVALUATION_FLOW.check(by, evaluation, Evaluation.Status.GRADED)
     given = evaluation.scores.count()
@@ -345,13 +344,12 @@ def reward_pay(
     """P11: the approved reward was paid; the customer is told the grade and
     the amount."""
     require(by, "proposals.manage_evaluation")
-    payment_reference = _clean_text(payment_reference, field="payment_reference", max_length=100)
-    if not payment_reference:
-        raise DomainError(
-            "fields_required",
-            _("Fill in every required field."),
-            fields={"payment_reference": _("Required.")},
-        )
+    payment_reference = required(
+        _clean_text(payment_reference, field="payment_reference", max_length=100),
+        field="payment_reference",
+        code="fields_required",
+        message=_("Fill in every required field."),
+    )
     evaluation = EVALUATION_FLOW.lock(evaluation, seen_version)
     evaluation.paid_by, evaluation.paid_at = by, timezone.now()
     evaluation.payment_reference = payment_reference
