@@ -18,7 +18,7 @@ from aftersales.accounts.forms import (
 )
 from aftersales.accounts.models import ApiToken, Delegation, Department
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import apply_domain_error, int_or_none
+from aftersales.core.forms import act_and_return, apply_domain_error, int_or_none
 from aftersales.core.permissions import login_required, permission_required
 from aftersales.core.roles import Role
 
@@ -247,13 +247,12 @@ def delegation_create(request):
 @require_POST
 def delegation_revoke(request, pk: int):
     delegation = get_object_or_404(Delegation, pk=pk)
-    try:
-        services.delegation_revoke(delegation=delegation, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Delegation revoked."))
-    return redirect("accounts:profile")
+    return act_and_return(
+        request,
+        lambda: services.delegation_revoke(delegation=delegation, by=request.user),
+        success=_("Delegation revoked."),
+        to="accounts:profile",
+    )
 
 
 @permission_required("accounts.manage_staff")

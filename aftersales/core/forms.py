@@ -22,3 +22,20 @@ def int_or_none(value) -> int | None:
     """A posted id or version such as ``seen_version``, or None when it is
     missing, garbled or out of the database's range (issue 7)."""
     return parse_id(value)
+
+
+def act_and_return(request, act, *, success: str, to):
+    """A one-click action (approve, retry, revoke...): run ``act``, say what
+    became of it at the top of the page it returns to, and go back to ``to``
+    (a record or a URL name). A refusal leaves nothing half-written: ``act``
+    is a service, atomic."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        act()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect(to)

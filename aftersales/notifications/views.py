@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
 from aftersales.core.fields import parse_id
+from aftersales.core.forms import act_and_return
 from aftersales.core.permissions import permission_required
 from aftersales.notifications import selectors, services
 from aftersales.notifications.forms import CancelForm, HandledForm
@@ -86,13 +87,12 @@ def letter(request, pk: int):
 @require_POST
 def message_retry(request, pk: int):
     message = get_object_or_404(Message, pk=pk)
-    try:
-        services.message_retry(message=message, by=request.user)
-    except DomainError as exc:
-        flash.error(request, exc.message)
-    else:
-        flash.success(request, _("The message is queued again; it keeps its Message-ID."))
-    return redirect(message)
+    return act_and_return(
+        request,
+        lambda: services.message_retry(message=message, by=request.user),
+        success=_("The message is queued again; it keeps its Message-ID."),
+        to=message,
+    )
 
 
 @permission_required("notifications.handle_offline_message")
@@ -127,12 +127,11 @@ def message_cancel(request, pk: int):
     if not form.is_valid():
         flash.error(request, _("Give the reason."))
         return redirect(message)
-    try:
-        services.message_cancel(
+    return act_and_return(
+        request,
+        lambda: services.message_cancel(
             message=message, by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        flash.error(request, exc.message)
-    else:
-        flash.success(request, _("The message is cancelled; it will not be sent."))
-    return redirect(message)
+        ),
+        success=_("The message is cancelled; it will not be sent."),
+        to=message,
+    )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.errors import DomainError
-from aftersales.core.forms import int_or_none
+from aftersales.core.forms import act_and_return, int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.policy import services
 from aftersales.policy.forms import ApproveForm, PolicyDraftForm
@@ -102,18 +102,17 @@ def policy_approve(request, number: int):
     if not form.is_valid():
         messages.error(request, _("Give the date the policy takes effect."))
         return redirect(version)
-    try:
-        services.policy_approve(
+    return act_and_return(
+        request,
+        lambda: services.policy_approve(
             version=version,
             by=request.user,
             effective_from=form.cleaned_data["effective_from"],
             seen_version=int_or_none(request.POST.get("seen_version")),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Approved."))
-    return redirect(version)
+        ),
+        success=_("Approved."),
+        to=version,
+    )
 
 
 @permission_required("policy.change_policyversion")

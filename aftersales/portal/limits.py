@@ -33,28 +33,19 @@ def _per_hour(key: str):
     return rate
 
 
-def submission_from_ip_over_limit(request) -> bool:
-    """Count this post against its IP address; True once past the limit."""
-    usage = get_usage(
-        request,
-        group=SUBMIT_GROUP,
-        key="ip",
-        rate=_per_hour("portal_submissions_per_ip_per_hour"),
-        increment=True,
-    )
+def _ip_over_limit(request, group: str, policy_key: str) -> bool:
+    """Count this request against its IP address in ``group``; True once past
+    the policy's hourly limit."""
+    usage = get_usage(request, group=group, key="ip", rate=_per_hour(policy_key), increment=True)
     return bool(usage and usage["should_limit"])
+
+
+def submission_from_ip_over_limit(request) -> bool:
+    return _ip_over_limit(request, SUBMIT_GROUP, "portal_submissions_per_ip_per_hour")
 
 
 def lookup_from_ip_over_limit(request) -> bool:
-    """Count this look-up against its IP address; True once past the limit."""
-    usage = get_usage(
-        request,
-        group=LOOKUP_GROUP,
-        key="ip",
-        rate=_per_hour("portal_lookups_per_ip_per_hour"),
-        increment=True,
-    )
-    return bool(usage and usage["should_limit"])
+    return _ip_over_limit(request, LOOKUP_GROUP, "portal_lookups_per_ip_per_hour")
 
 
 def _address_usage(request, address: str, *, increment: bool):

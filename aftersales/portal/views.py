@@ -84,8 +84,7 @@ def _current_language() -> str:
 @never_cache
 @require_GET
 def thanks(request, token):
-    found = portal_token_read(token)
-    proposal = selectors.proposal_for_link(*found) if found else None
+    proposal = _linked_proposal(token)
     if proposal is None:
         return _link_invalid(request)
     return render(
@@ -123,6 +122,13 @@ def _proposal_page(request, proposal):
     return render(request, "portal/proposal.html", {"page": selectors.public_proposal(proposal)})
 
 
+def _linked_proposal(token):
+    """The proposal a signed link names, or None for a link forged, expired
+    or pointing nowhere (all answered alike)."""
+    found = portal_token_read(token)
+    return selectors.proposal_for_link(*found) if found else None
+
+
 def _link_invalid(request):
     return render(request, "portal/link_invalid.html", {"form": LookupForm()}, status=404)
 
@@ -131,8 +137,7 @@ def _link_invalid(request):
 @require_GET
 def proposal_signed(request, token):
     """The page a notice's signed link opens: the same as a look-up."""
-    found = portal_token_read(token)
-    proposal = selectors.proposal_for_link(*found) if found else None
+    proposal = _linked_proposal(token)
     if proposal is None:
         return _link_invalid(request)
     return _proposal_page(request, proposal)

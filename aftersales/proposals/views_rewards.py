@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from aftersales.core.errors import ConflictError, DomainError
 from aftersales.core.fields import LineField, TextField
 from aftersales.core.files import protected_download
-from aftersales.core.forms import apply_domain_error, int_or_none
+from aftersales.core.forms import act_and_return, apply_domain_error, int_or_none
 from aftersales.core.permissions import permission_required
 from aftersales.notifications.rendering import language_or_default
 from aftersales.proposals import certificates
@@ -138,17 +138,14 @@ def acceptance_pdf(request, pk: int):
 @require_POST
 def evaluation_open(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
-    try:
-        rewards.evaluation_open(
-            proposal=proposal,
-            by=request.user,
-            seen_version=_seen_version(request),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Evaluation opened; the committee has been asked to score."))
-    return _back(proposal)
+    return act_and_return(
+        request,
+        lambda: rewards.evaluation_open(
+            proposal=proposal, by=request.user, seen_version=_seen_version(request)
+        ),
+        success=_("Evaluation opened; the committee has been asked to score."),
+        to=proposal,
+    )
 
 
 @permission_required("proposals.score_proposal")
@@ -209,17 +206,14 @@ def close_scoring(request, pk: int):
 @require_POST
 def reward_approve(request, pk: int):
     evaluation = _evaluation(pk)
-    try:
-        rewards.reward_approve(
-            evaluation=evaluation,
-            by=request.user,
-            seen_version=_seen_version(request),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Reward approved."))
-    return _back(evaluation)
+    return act_and_return(
+        request,
+        lambda: rewards.reward_approve(
+            evaluation=evaluation, by=request.user, seen_version=_seen_version(request)
+        ),
+        success=_("Reward approved."),
+        to=evaluation.proposal,
+    )
 
 
 @permission_required("proposals.manage_evaluation")
