@@ -129,6 +129,11 @@ class WorkflowModel(BaseModel):
         instance._loaded_status = instance.__dict__.get(cls.workflow_status_field)
         return instance
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        # What the database holds now is what a later save compares with.
+        self._loaded_status = self.__dict__.get(self.workflow_status_field)
+
 
 class AboutRecord(AppendOnlyModel):
     """A kept row about any record, named by its type and id."""

@@ -119,6 +119,17 @@ def test_a_save_that_changes_a_status_outside_the_engine_is_refused(draft):
 
 
 @pytest.mark.django_db
+def test_a_copy_refreshed_after_a_move_elsewhere_saves_without_complaint(draft, aftersales_manager):
+    stale_copy = PolicyVersion.objects.get(pk=draft.pk)
+    with transaction.atomic():
+        POLICY_FLOW.move(POLICY_FLOW.lock(draft), Draft.WITHDRAWN, by=aftersales_manager)
+    stale_copy.refresh_from_db()
+    stale_copy.note = "read again, then saved"
+    stale_copy.save()
+    assert PolicyVersion.objects.get(pk=draft.pk).status == Draft.WITHDRAWN
+
+
+@pytest.mark.django_db
 def test_a_save_of_other_fields_is_untouched_by_the_guard(draft):
     draft.note = "another reason"
     draft.save()
