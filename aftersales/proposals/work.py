@@ -25,20 +25,20 @@ from aftersales.proposals.models import (
 
 LIMIT = 10
 
-# P5: the roles whose delegate writes a department's study opinion; the same
-# list as actions.can_write_opinion, so nobody is shown a study they cannot answer.
 
-
-def _item(proposal, note):
+def _item(proposal, note, action=None):
+    """One thing waiting; ``action`` names the rule in proposals.actions it
+    waits for (a test holds My work to what those rules allow)."""
     return {
         "label": f"{proposal.reference} · {proposal.title}",
         "url": reverse("proposals:detail", args=[proposal.pk]),
         "note": note,
+        "proposal_id": proposal.pk,
+        "action": action,
     }
 
 
 def _studies(user, today):
-
     # P5: study opinions this person writes: as the department's manager, or
     # as the delegate of that manager in a managing role.
     delegators = opinion_delegators(user, on=today).values("delegator_id")
@@ -62,12 +62,10 @@ def _to_accept():
     for proposal in Proposal.objects.filter(status__in=[Status.RECEIVED, Status.ACCEPTED]).order_by(
         "pk"
     )[:LIMIT]:
-        note = (
-            _("To accept (acceptance record)")
-            if proposal.status == Status.RECEIVED
-            else _("To send for study")
-        )
-        yield _item(proposal, note)
+        if proposal.status == Status.RECEIVED:
+            yield _item(proposal, _("To accept (acceptance record)"), "accept")
+        else:
+            yield _item(proposal, _("To send for study"), "route")
 
 
 def _to_decide():
@@ -76,7 +74,9 @@ def _to_decide():
         :LIMIT
     ]:
         yield _item(
-            proposal, _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()}
+            proposal,
+            _("Reserved: decide by %(date)s") % {"date": proposal.decide_by.isoformat()},
+            "adopt",
         )
     # P6: proposals whose every study opinion is in.
     studies = StudyRequest.objects.filter(proposal=OuterRef("pk"))
@@ -85,7 +85,7 @@ def _to_decide():
         .filter(Exists(studies), ~Exists(studies.filter(opinion_at__isnull=True)))
         .order_by("pk")[:LIMIT]
     ):
-        yield _item(proposal, _("Study opinions are in: to decide"))
+        yield _item(proposal, _("Study opinions are in: to decide"), "adopt")
 
 
 def _to_implement(user, today, *, every: bool):
@@ -105,7 +105,7 @@ def _to_implement(user, today, *, every: bool):
             }
         else:
             note = _("To implement by %(date)s (P7)") % {"date": planned.isoformat()}
-        yield _item(proposal, note)
+        yield _item(proposal, note, "implemented")
 
 
 def _reserves_past_decide_by(today):
@@ -117,6 +117,7 @@ def _reserves_past_decide_by(today):
             proposal,
             _("Reserve past its decide-by date (P9): %(date)s")
             % {"date": proposal.decide_by.isoformat()},
+            "extend",
         )
 
 

@@ -154,3 +154,41 @@ def test_the_page_offers_exactly_the_actions_the_service_accepts(
     # The walk means something: in every state but the final ones someone may act.
     if state not in {"not_adopted", "closed"}:
         assert seen_any, state
+
+
+@pytest.mark.parametrize("state", ["received", "accepted", "studied", "reserved", "adopted"])
+def test_my_work_lists_only_what_the_rules_let_that_person_do(
+    state,
+    make_staff,
+    specialist,
+    cs_manager,
+    aftersales_manager,
+    general_manager,
+    rd_manager,
+    rd,
+    worker,
+):
+    """My work is one query per kind; each thing it lists names the rule it
+    waits for, and that rule allows the person to act on it now."""
+    from datetime import timedelta
+
+    from aftersales.proposals.actions import allowed_actions
+    from aftersales.proposals.work import proposals_work
+
+    proposal = _states(specialist, cs_manager, rd)[state]()
+    if state == "reserved":
+        # P9: past its decide-by date, so the extension is listed too.
+        Proposal.objects.filter(pk=proposal.pk).update(
+            decide_by=timezone.localdate() - timedelta(days=1)
+        )
+    listed_any = False
+    for person in (specialist, cs_manager, aftersales_manager, general_manager, rd_manager, worker):
+        section = proposals_work(person) or {"items": []}
+        for item in section["items"]:
+            if item.get("proposal_id") != proposal.pk or not item.get("action"):
+                continue
+            listed_any = True
+            assert item["action"] in allowed_actions(
+                person, Proposal.objects.get(pk=proposal.pk)
+            ), (state, person.username, item)
+    assert listed_any, state
