@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from aftersales.accounts.models import Department
 from aftersales.accounts.seeding import EMPLOYEE_PREFIX
 from aftersales.core.roles import Role
+from aftersales.core.seeding.bulk import write_rows
 from aftersales.core.seeding.registry import YEARS_OF_HISTORY, anchor_day, aware, seed_step
 from aftersales.customers.models import ContactPoint, Customer
 from aftersales.notifications.models import Message
@@ -665,19 +666,7 @@ def _put(model, columns: tuple, rows: list[tuple]) -> None:
         rows = [row + constants for row in rows]
     names = [model._meta.get_field(c).column if c != "id" else "id" for c in columns]
     names += [f.column for f in rest]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column_sql = ", ".join(quote(n) for n in names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(names))
-            # Identifiers are the model's own, quoted; values go as parameters.
-            sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
-            cursor.executemany(sql, rows)
+    write_rows(model._meta.db_table, names, rows)
 
 
 def _add_tally(changes: Counter) -> None:

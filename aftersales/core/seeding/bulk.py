@@ -157,19 +157,25 @@ def _write(model, fields: list, rows: list[dict]) -> None:
                 done = memo[value] = adapt(value)
             row[name] = done
     values = list(map(itemgetter(*columns), rows))
+    write_rows(model._meta.db_table, [f.column for f in fields], values)
+
+
+def write_rows(table: str, columns: list[str], rows) -> None:
+    """Rows (tuples in ``columns`` order) into ``table`` the fastest way each
+    database has: COPY on PostgreSQL, one executemany on SQLite."""
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column_sql = ", ".join(quote(f.column) for f in fields)
+    table = quote(table)
+    column_sql = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
+                for row in rows:
+                    copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(fields))
+            placeholders = ", ".join(["%s"] * len(columns))
             # Identifiers are the model's own, quoted; values go as parameters.
             sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"  # noqa: S608
-            cursor.executemany(sql, values)
+            cursor.executemany(sql, rows)
 
 
 _PLAIN = (
