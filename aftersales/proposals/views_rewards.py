@@ -60,10 +60,27 @@ def _seen_version(request) -> int:
     return int_or_none(request.POST.get("seen_version")) or 0
 
 
-def _form_page(request, template: str, evaluation: Evaluation, form, conflict: bool, **extra):
-    """A reward form page. After a conflict the evaluation is shown as it is
-    now and the form carries its current version, so a deliberate resend goes
-    through; after any other refusal it keeps the version first seen."""
+def _evaluation_form(request, pk: int, form_class, act, *, success: str, template: str, extra=None):
+    """A reward form on a page of its own: ``act(evaluation, cleaned_data,
+    seen_version)`` runs for a valid POST and success goes back to the
+    proposal. A refusal is put on the form. After a conflict the evaluation
+    is shown as it is now and the form carries its current version, so a
+    deliberate resend goes through; after any other refusal it keeps the
+    version first seen."""
+    evaluation = _evaluation(pk)
+    form = form_class(request.POST or None)
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(evaluation, form.cleaned_data, _seen_version(request))
+        except ConflictError as exc:
+            apply_domain_error(form, exc)
+            evaluation, conflict = _evaluation(pk), True
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, success)
+            return _back(evaluation)
     if request.method == "POST" and not conflict:
         seen = request.POST.get("seen_version", "")
     else:
@@ -73,27 +90,9 @@ def _form_page(request, template: str, evaluation: Evaluation, form, conflict: b
         "proposal": evaluation.proposal,
         "form": form,
         "seen_version": seen,
-        **extra,
+        **(extra(evaluation) if extra else {}),
     }
     return render(request, template, context, status=409 if conflict else 200)
-
-
-def _run_form(request, form, evaluation: Evaluation, action, success: str):
-    """Run ``action(cleaned_data)`` for a valid POST. Returns (redirect or None,
-    the evaluation to show, whether it changed under the author); a refusal
-    is put on the form, a conflict also reloads the evaluation."""
-    if request.method != "POST" or not form.is_valid():
-        return None, evaluation, False
-    try:
-        action(form.cleaned_data)
-    except ConflictError as exc:
-        apply_domain_error(form, exc)
-        return None, _evaluation(evaluation.pk), True
-    except DomainError as exc:
-        apply_domain_error(form, exc)
-        return None, evaluation, False
-    messages.success(request, success)
-    return _back(evaluation), evaluation, False
 
 
 def _back(evaluation_or_proposal):
@@ -175,30 +174,19 @@ def score(request, pk: int):
 
 @permission_required("proposals.approve_reward")
 def close_scoring(request, pk: int):
-    evaluation = _evaluation(pk)
-    form = CloseScoringForm(request.POST or None)
-    done, evaluation, conflict = _run_form(
+    return _evaluation_form(
         request,
-        form,
-        evaluation,
-        lambda data: rewards.evaluation_close_scoring(
-            evaluation=evaluation,
-            by=request.user,
-            note=data["note"],
-            seen_version=_seen_version(request),
+        pk,
+        CloseScoringForm,
+        lambda evaluation, data, seen: rewards.evaluation_close_scoring(
+            evaluation=evaluation, by=request.user, note=data["note"], seen_version=seen
         ),
-        _("Scoring closed; graded with the scores given."),
-    )
-    if done:
-        return done
-    return _form_page(
-        request,
-        "proposals/rewards/close_scoring.html",
-        evaluation,
-        form,
-        conflict,
-        scored=evaluation.scores.count(),
-        members=evaluation.members.count(),
+        success=_("Scoring closed; graded with the scores given."),
+        template="proposals/rewards/close_scoring.html",
+        extra=lambda evaluation: {
+            "scored": evaluation.scores.count(),
+            "members": evaluation.members.count(),
+        },
     )
 
 
@@ -218,23 +206,19 @@ def reward_approve(request, pk: int):
 
 @permission_required("proposals.manage_evaluation")
 def reward_pay(request, pk: int):
-    evaluation = _evaluation(pk)
-    form = PayForm(request.POST or None)
-    done, evaluation, conflict = _run_form(
+    return _evaluation_form(
         request,
-        form,
-        evaluation,
-        lambda data: rewards.reward_pay(
+        pk,
+        PayForm,
+        lambda evaluation, data, seen: rewards.reward_pay(
             evaluation=evaluation,
             by=request.user,
             payment_reference=data["payment_reference"],
-            seen_version=_seen_version(request),
+            seen_version=seen,
         ),
-        _("Payment recorded; the customer has been told."),
+        success=_("Payment recorded; the customer has been told."),
+        template="proposals/rewards/pay.html",
     )
-    if done:
-        return done
-    return _form_page(request, "proposals/rewards/pay.html", evaluation, form, conflict)
 
 
 # --- P12 -------------------------------------------------------------------------
