@@ -60,7 +60,7 @@ def _seen_version(request) -> int:
     return int_or_none(request.POST.get("seen_version")) or 0
 
 
-def _evaluation_form(request, pk: int, form_class, act, *, success: str, template: str, extra=None):
+def _evaluation_form(request, pk: int, form_class, act, *, success: str, page: str, extra=None):
     """A reward form on a page of its own: ``act(evaluation, cleaned_data,
     seen_version)`` runs for a valid POST and success goes back to the
     proposal. A refusal is put on the form. After a conflict the evaluation
@@ -92,7 +92,7 @@ def _evaluation_form(request, pk: int, form_class, act, *, success: str, templat
         "seen_version": seen,
         **(extra(evaluation) if extra else {}),
     }
-    return render(request, template, context, status=409 if conflict else 200)
+    return render(request, page, context, status=409 if conflict else 200)
 
 
 def _back(evaluation_or_proposal):
@@ -182,7 +182,7 @@ def close_scoring(request, pk: int):
             evaluation=evaluation, by=request.user, note=data["note"], seen_version=seen
         ),
         success=_("Scoring closed; graded with the scores given."),
-        template="proposals/rewards/close_scoring.html",
+        page="proposals/rewards/close_scoring.html",
         extra=lambda evaluation: {
             "scored": evaluation.scores.count(),
             "members": evaluation.members.count(),
@@ -217,7 +217,7 @@ def reward_pay(request, pk: int):
             seen_version=seen,
         ),
         success=_("Payment recorded; the customer has been told."),
-        template="proposals/rewards/pay.html",
+        page="proposals/rewards/pay.html",
     )
 
 
