@@ -95,7 +95,6 @@ class Workflow:
     before_commit: Callable | None = None
     after_commit: Callable | None = None
     status_field: str = "status"
-    labels: Callable | None = None  # status value -> label; default: the field's choices
     deadlines: tuple = ()
     denied: Callable | None = None  # new status -> the refusal's message, when ``may`` says no
     lock_related: tuple = ()  # relations loaded with the locked row
@@ -129,10 +128,19 @@ class Workflow:
         return True
 
     def label_of(self, status: str) -> str:
-        if self.labels:
-            return str(self.labels(status))
         field_ = self.model._meta.get_field(self.status_field)
         return str(dict(field_.flatchoices).get(status, status))
+
+    def forbidden(self, old: str, new: str) -> DomainError | None:
+        """The one refusal of a move the table does not have, or None."""
+        if new in self.table.get(old, ()):
+            return None
+        return DomainError(
+            FORBIDDEN,
+            _("A %(record)s that is “%(old)s” cannot become “%(new)s”.")
+            % {"record": self.label, "old": self.label_of(old), "new": self.label_of(new)},
+            status=409,
+        )
 
     # --- writing -----------------------------------------------------------
 
@@ -174,17 +182,12 @@ class Workflow:
         """Refuse a move the roles, the table or the guards do not allow —
         in that order, so a person who may not act learns nothing of the
         record's state."""
-        old = self.status_of(record)
         if self.may is not None and user is not None and not self.may(user, record, new):
             message = self.denied(new) if self.denied else _("You may not take this step.")
             raise DomainError(NOT_PERMITTED, message, status=403)
-        if not self.can_move(record, new):
-            raise DomainError(
-                FORBIDDEN,
-                _("A %(record)s that is “%(old)s” cannot become “%(new)s”.")
-                % {"record": self.label, "old": self.label_of(old), "new": self.label_of(new)},
-                status=409,
-            )
+        refused = self.forbidden(self.status_of(record), new)
+        if refused is not None:
+            raise refused
         for guard in self.guards:
             guard(user, record, new)
 
@@ -228,17 +231,9 @@ class Workflow:
         ``log``s the move for the row it moved."""
         olds = (old,) if isinstance(old, str) else tuple(old)
         for state in olds:
-            if new not in self.table.get(state, ()):
-                raise DomainError(
-                    FORBIDDEN,
-                    _("A %(record)s that is “%(old)s” cannot become “%(new)s”.")
-                    % {
-                        "record": self.label,
-                        "old": self.label_of(state),
-                        "new": self.label_of(new),
-                    },
-                    status=409,
-                )
+            refused = self.forbidden(state, new)
+            if refused is not None:
+                raise refused
         with engine_writing():
             return self.model.objects.filter(
                 condition, **{f"{self.status_field}__in": olds}

@@ -45,21 +45,7 @@ def _perm(codename: str) -> Callable:
 
 def _move(status: str) -> Refusal:
     """The workflow table allows the move (the engine's own refusal)."""
-
-    def check(proposal):
-        if PROPOSAL_FLOW.can_move(proposal, status):
-            return None
-        return DomainError(
-            FORBIDDEN,
-            _("A proposal that is “%(old)s” cannot become “%(new)s”.")
-            % {
-                "old": PROPOSAL_FLOW.label_of(proposal.status),
-                "new": PROPOSAL_FLOW.label_of(status),
-            },
-            status=409,
-        )
-
-    return check
+    return lambda proposal: PROPOSAL_FLOW.forbidden(proposal.status, status)
 
 
 def waiting_studies(proposal: Proposal) -> list[StudyRequest]:
